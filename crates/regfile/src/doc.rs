@@ -235,7 +235,8 @@ impl RegFile {
     /// (case-insensitive, as Windows compares).
     pub fn keys_under<'a>(&'a self, prefix: &str) -> impl Iterator<Item = Key<'a>> + 'a {
         let prefix = fold(prefix.trim_end_matches('\\'));
-        self.keys().filter(move |k| is_at_or_below(&fold(k.path()), &prefix))
+        self.keys()
+            .filter(move |k| is_at_or_below(&fold(k.path()), &prefix))
     }
 
     /// The last key line for `path` that is not a deletion.
@@ -340,7 +341,9 @@ impl RegFile {
             put(eol, "line break")?;
             for line in &section.lines {
                 let text = match &line.kind {
-                    LineKind::Value { name, value } => render::value_line(self.format, name, value, eol)?,
+                    LineKind::Value { name, value } => {
+                        render::value_line(self.format, name, value, eol)?
+                    }
                     LineKind::Delete { name } => render::deletion_line(name),
                     LineKind::Trivia | LineKind::Skipped => continue,
                 };
@@ -371,15 +374,27 @@ impl RegFile {
         let Some(s) = self.live_section(key) else {
             return self.append_section(key, vec![line]);
         };
-        let Some(section) = self.sections.get_mut(s) else {
+        let Some(section) = self.sections.get(s) else {
             return Ok(());
         };
         let existing = section
             .lines
             .iter()
             .rposition(|l| l.entry_name().is_some_and(|n| names_equal(n, name)));
-        match existing.and_then(|i| section.lines.get_mut(i)) {
-            Some(old) => *old = line,
+        match existing {
+            Some(i) => {
+                let Some(old) = section.lines.get(i) else {
+                    return Ok(());
+                };
+                let line = self.replacement_line(old, &text, "value", line.kind)?;
+                if let Some(slot) = self
+                    .sections
+                    .get_mut(s)
+                    .and_then(|sec| sec.lines.get_mut(i))
+                {
+                    *slot = line;
+                }
+            }
             None => {
                 let at = section
                     .lines
@@ -396,14 +411,22 @@ impl RegFile {
     /// deletes it. Fails if `to` exists already (a change of case only is allowed).
     pub fn rename_value(&mut self, key: &str, from: &str, to: &str) -> Result<(), Error> {
         check_value_name(to)?;
-        let sections = self.index().by_path.get(&fold(key)).cloned().unwrap_or_default();
+        let sections = self
+            .index()
+            .by_path
+            .get(&fold(key))
+            .cloned()
+            .unwrap_or_default();
         let exists = |name: &str| {
-            sections.iter().filter_map(|&s| self.sections.get(s)).any(|section| {
-                section
-                    .lines
-                    .iter()
-                    .any(|l| l.entry_name().is_some_and(|n| names_equal(n, name)))
-            })
+            sections
+                .iter()
+                .filter_map(|&s| self.sections.get(s))
+                .any(|section| {
+                    section
+                        .lines
+                        .iter()
+                        .any(|l| l.entry_name().is_some_and(|n| names_equal(n, name)))
+                })
         };
         if !exists(from) {
             return Err(Error::ValueNotFound {
@@ -420,13 +443,17 @@ impl RegFile {
         let eol = self.line_ending.as_str();
         let mut renamed = Vec::new();
         for &s in &sections {
-            let Some(section) = self.sections.get(s) else { continue };
+            let Some(section) = self.sections.get(s) else {
+                continue;
+            };
             for (i, line) in section.lines.iter().enumerate() {
                 let text = match &line.kind {
                     LineKind::Value { name, value } if names_equal(name, from) => {
                         render::value_line(self.format, to, value, eol)?
                     }
-                    LineKind::Delete { name } if names_equal(name, from) => render::deletion_line(to),
+                    LineKind::Delete { name } if names_equal(name, from) => {
+                        render::deletion_line(to)
+                    }
                     _ => continue,
                 };
                 let kind = match &line.kind {
@@ -434,13 +461,19 @@ impl RegFile {
                         name: to.to_string(),
                         value: value.clone(),
                     },
-                    _ => LineKind::Delete { name: to.to_string() },
+                    _ => LineKind::Delete {
+                        name: to.to_string(),
+                    },
                 };
-                renamed.push((s, i, self.new_line(&text, "value", kind)?));
+                renamed.push((s, i, self.replacement_line(line, &text, "value", kind)?));
             }
         }
         for (s, i, line) in renamed {
-            if let Some(slot) = self.sections.get_mut(s).and_then(|sec| sec.lines.get_mut(i)) {
+            if let Some(slot) = self
+                .sections
+                .get_mut(s)
+                .and_then(|sec| sec.lines.get_mut(i))
+            {
                 *slot = line;
             }
         }
@@ -450,7 +483,12 @@ impl RegFile {
     /// Removes every line that assigns or deletes value `name` of `key`.
     /// Returns whether there was any.
     pub fn delete_value(&mut self, key: &str, name: &str) -> Result<bool, Error> {
-        let sections = self.index().by_path.get(&fold(key)).cloned().unwrap_or_default();
+        let sections = self
+            .index()
+            .by_path
+            .get(&fold(key))
+            .cloned()
+            .unwrap_or_default();
         let mut removed = false;
         for s in sections {
             if let Some(section) = self.sections.get_mut(s) {
@@ -527,7 +565,8 @@ impl RegFile {
         let index = self.index();
         let &last = index.by_path.get(&fold(key))?.last()?;
         let section = self.sections.get(last)?;
-        let alive = section.key.as_ref().is_some_and(|k| !k.deletion) && !self.deleted_after(index, key, last);
+        let alive = section.key.as_ref().is_some_and(|k| !k.deletion)
+            && !self.deleted_after(index, key, last);
         alive.then_some(last)
     }
 
@@ -544,15 +583,71 @@ impl RegFile {
         }
     }
 
+    /// A line written by an edit, ending in the file's line break.
     fn new_line(&self, text: &str, what: &'static str, kind: LineKind) -> Result<Line, Error> {
         let mut bytes = Vec::with_capacity(text.len() + 2);
         encode(self.encoding, text, what, &mut bytes)?;
-        encode(self.encoding, self.line_ending.as_str(), "line break", &mut bytes)?;
+        encode(
+            self.encoding,
+            self.line_ending.as_str(),
+            "line break",
+            &mut bytes,
+        )?;
         Ok(Line {
             raw: Raw::Owned(bytes),
             number: 0,
             kind,
         })
+    }
+
+    /// A line that rewrites `old`, keeping the line break `old` ended with
+    /// (none for a last line without one), so the lines around it stay as they were.
+    fn replacement_line(
+        &self,
+        old: &Line,
+        text: &str,
+        what: &'static str,
+        kind: LineKind,
+    ) -> Result<Line, Error> {
+        let mut bytes = Vec::with_capacity(text.len() + 2);
+        encode(self.encoding, text, what, &mut bytes)?;
+        bytes.extend_from_slice(self.terminator(self.raw(old)));
+        Ok(Line {
+            raw: Raw::Owned(bytes),
+            number: old.number,
+            kind,
+        })
+    }
+
+    /// The line break at the end of a line's bytes, if any.
+    fn terminator<'r>(&self, raw: &'r [u8]) -> &'r [u8] {
+        let unit = if self.encoding == Encoding::Utf16Le {
+            2
+        } else {
+            1
+        };
+        let is_unit = |bytes: Option<&[u8]>, ascii: u8| match bytes {
+            Some([b]) => *b == ascii,
+            Some([b, 0]) => *b == ascii,
+            _ => false,
+        };
+        let last = raw.len().checked_sub(unit).and_then(|i| raw.get(i..));
+        let len = if is_unit(last, b'\n') {
+            let before = raw
+                .len()
+                .checked_sub(2 * unit)
+                .and_then(|i| raw.get(i..i + unit));
+            if is_unit(before, b'\r') {
+                2 * unit
+            } else {
+                unit
+            }
+        } else if is_unit(last, b'\r') {
+            unit
+        } else {
+            0
+        };
+        raw.get(raw.len() - len..).unwrap_or_default()
     }
 
     fn eol_bytes(&self) -> Vec<u8> {
@@ -571,7 +666,9 @@ impl RegFile {
     }
 
     fn end_line_before(&mut self, section: usize, at: usize) {
-        let Some(s) = self.sections.get(section) else { return };
+        let Some(s) = self.sections.get(section) else {
+            return;
+        };
         let before = match at.checked_sub(1) {
             Some(i) => s.lines.get(i),
             None => Some(&s.head),
@@ -603,11 +700,13 @@ impl RegFile {
     fn is_blank(&self, line: &Line) -> bool {
         let raw = self.raw(line);
         matches!(line.kind, LineKind::Trivia)
-            && [LineEnding::CrLf, LineEnding::Lf, LineEnding::Cr].iter().any(|e| {
-                let mut eol = Vec::new();
-                let _ = self.encoding.encode(e.as_str(), &mut eol);
-                raw == eol.as_slice()
-            })
+            && [LineEnding::CrLf, LineEnding::Lf, LineEnding::Cr]
+                .iter()
+                .any(|e| {
+                    let mut eol = Vec::new();
+                    let _ = self.encoding.encode(e.as_str(), &mut eol);
+                    raw == eol.as_slice()
+                })
     }
 
     /// Adds `[path]`, `lines` and a blank line at the end of the file,
@@ -617,7 +716,10 @@ impl RegFile {
         let last = self.sections.len() - 1;
         let at = self.sections.get(last).map_or(0, |s| s.lines.len());
         self.end_line_before(last, at);
-        let last_line = self.sections.get(last).and_then(|s| s.lines.last().or(Some(&s.head)));
+        let last_line = self
+            .sections
+            .get(last)
+            .and_then(|s| s.lines.last().or(Some(&s.head)));
         if !last_line.is_some_and(|l| self.is_blank(l)) {
             let blank = self.new_line("", "line break", LineKind::Trivia)?;
             if let Some(s) = self.sections.get_mut(last) {
@@ -646,7 +748,12 @@ fn is_at_or_below(folded_path: &str, folded_prefix: &str) -> bool {
     }
 }
 
-fn encode(encoding: Encoding, text: &str, what: &'static str, out: &mut Vec<u8>) -> Result<(), Error> {
+fn encode(
+    encoding: Encoding,
+    text: &str,
+    what: &'static str,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
     encoding.encode(text, out).map_err(|ch| Error::Unencodable {
         what,
         ch,
@@ -660,7 +767,9 @@ fn check_key_path(path: &str) -> Result<(), Error> {
         reason,
     };
     if !has_known_root(path) {
-        return Err(bad("it must start with a registry root such as HKEY_CURRENT_USER"));
+        return Err(bad(
+            "it must start with a registry root such as HKEY_CURRENT_USER",
+        ));
     }
     if path.contains(['\r', '\n', '\0']) {
         return Err(bad("it contains a line break or NUL"));
@@ -719,23 +828,29 @@ impl<'a> Key<'a> {
 
     /// The value assignments and deletions under this key line, in file order.
     pub fn entries(&self) -> impl DoubleEndedIterator<Item = Entry<'a>> + 'a {
-        self.section.lines.iter().filter_map(|line| match &line.kind {
-            LineKind::Value { name, value } => Some(Entry::Set {
-                name,
-                value,
-                line: line.number,
-            }),
-            LineKind::Delete { name } => Some(Entry::Delete {
-                name,
-                line: line.number,
-            }),
-            LineKind::Trivia | LineKind::Skipped => None,
-        })
+        self.section
+            .lines
+            .iter()
+            .filter_map(|line| match &line.kind {
+                LineKind::Value { name, value } => Some(Entry::Set {
+                    name,
+                    value,
+                    line: line.number,
+                }),
+                LineKind::Delete { name } => Some(Entry::Delete {
+                    name,
+                    line: line.number,
+                }),
+                LineKind::Trivia | LineKind::Skipped => None,
+            })
     }
 
     /// The last assignment of `name` under this key line (case-insensitive).
     pub fn value(&self, name: &str) -> Option<&'a Value> {
-        self.entries().rev().find(|e| names_equal(e.name(), name))?.value()
+        self.entries()
+            .rev()
+            .find(|e| names_equal(e.name(), name))?
+            .value()
     }
 }
 

@@ -283,7 +283,11 @@ impl<'a, U: Unit> Parser<'a, U> {
                 Ok(Parsed1::Value { .. } | Parsed1::Delete { .. })
                     if in_skipped_key || sections.len() == 1 =>
                 {
-                    let column = 1 + self.content(first).iter().take_while(|&&u| is_ws(u)).count();
+                    let column = 1 + self
+                        .content(first)
+                        .iter()
+                        .take_while(|&&u| is_ws(u))
+                        .count();
                     Err(At {
                         problem: Problem::ValueOutsideKey,
                         line: number,
@@ -358,7 +362,12 @@ impl<'a, U: Unit> Parser<'a, U> {
         (result, last)
     }
 
-    fn item(&mut self, first: PhysLine, format: Format, last: &mut PhysLine) -> Result<Parsed1, At> {
+    fn item(
+        &mut self,
+        first: PhysLine,
+        format: Format,
+        last: &mut PhysLine,
+    ) -> Result<Parsed1, At> {
         let line = self.content(first);
         let at = |problem, i: usize| At {
             problem,
@@ -496,7 +505,12 @@ impl<'a, U: Unit> Parser<'a, U> {
     /// Comma-separated hex bytes from `start` of `first`, following `\`
     /// continuations (blank and comment lines between them are skipped, and
     /// the end of the file ends the data, as regedit's import does).
-    fn hex_data(&mut self, first: PhysLine, start: usize, last: &mut PhysLine) -> Result<Vec<u8>, At> {
+    fn hex_data(
+        &mut self,
+        first: PhysLine,
+        start: usize,
+        last: &mut PhysLine,
+    ) -> Result<Vec<u8>, At> {
         let mut out = Vec::new();
         let mut current = first;
         let mut line = self.content(first);

@@ -34,7 +34,12 @@ fn escape_into(text: &str, out: &mut String) {
 
 /// The text of a value line, without its final line break. `eol` is used
 /// inside wrapped hex data.
-pub(crate) fn value_line(format: Format, name: &str, value: &Value, eol: &str) -> Result<String, Error> {
+pub(crate) fn value_line(
+    format: Format,
+    name: &str,
+    value: &Value,
+    eol: &str,
+) -> Result<String, Error> {
     let mut out = String::new();
     name_prefix(name, &mut out);
     let data = value.data();
@@ -55,12 +60,13 @@ pub(crate) fn value_line(format: Format, name: &str, value: &Value, eol: &str) -
         }
         _ => {}
     }
-    let bytes: Cow<'_, [u8]> =
-        if format == Format::Regedit4 && matches!(value.ty(), RegType::EXPAND_SZ | RegType::MULTI_SZ) {
-            Cow::Owned(to_ansi(value)?)
-        } else {
-            Cow::Borrowed(data)
-        };
+    let bytes: Cow<'_, [u8]> = if format == Format::Regedit4
+        && matches!(value.ty(), RegType::EXPAND_SZ | RegType::MULTI_SZ)
+    {
+        Cow::Owned(to_ansi(value)?)
+    } else {
+        Cow::Borrowed(data)
+    };
     if value.ty() == RegType::BINARY {
         out.push_str("hex:");
     } else {
@@ -89,7 +95,11 @@ pub(crate) fn key_line(path: &str, deletion: bool) -> String {
 /// limit the line ends with `\` and the next starts with two spaces.
 fn push_hex(out: &mut String, bytes: &[u8], eol: &str) {
     let line_start = out.rfind(['\r', '\n']).map_or(0, |i| i + 1);
-    let mut line_len = out.get(line_start..).unwrap_or_default().encode_utf16().count();
+    let mut line_len = out
+        .get(line_start..)
+        .unwrap_or_default()
+        .encode_utf16()
+        .count();
     out.reserve(bytes.len() * 3 + bytes.len() / 24 * (eol.len() + 3));
     let last = bytes.len().saturating_sub(1);
     for (i, byte) in bytes.iter().enumerate() {
@@ -154,6 +164,7 @@ fn to_ansi(value: &Value) -> Result<Vec<u8>, Error> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -167,9 +178,18 @@ mod tests {
         assert_eq!(line("n\"x", Value::dword(0xff)), r#""n\"x"=dword:000000ff"#);
         assert_eq!(line("b", Value::binary(vec![])), r#""b"=hex:"#);
         assert_eq!(line("b", Value::binary(vec![0xab, 1])), r#""b"=hex:ab,01"#);
-        assert_eq!(line("q", Value::qword(1)), r#""q"=hex(b):01,00,00,00,00,00,00,00"#);
-        assert_eq!(line("d", Value::new(RegType::DWORD, vec![1])), r#""d"=hex(4):01"#);
-        assert_eq!(line("x", Value::new(RegType(0x1234), vec![7])), r#""x"=hex(1234):07"#);
+        assert_eq!(
+            line("q", Value::qword(1)),
+            r#""q"=hex(b):01,00,00,00,00,00,00,00"#
+        );
+        assert_eq!(
+            line("d", Value::new(RegType::DWORD, vec![1])),
+            r#""d"=hex(4):01"#
+        );
+        assert_eq!(
+            line("x", Value::new(RegType(0x1234), vec![7])),
+            r#""x"=hex(1234):07"#
+        );
         assert_eq!(deletion_line("x"), r#""x"=-"#);
         assert_eq!(key_line("HKEY_USERS\\a", true), "[-HKEY_USERS\\a]");
     }
@@ -178,13 +198,20 @@ mod tests {
     fn strings_that_would_lose_data_become_hex() {
         // No terminator, an inner NUL, a line break: regedit would write a
         // string that does not import back; we keep every byte.
-        assert_eq!(line("s", Value::new(RegType::SZ, vec![b'a', 0])), r#""s"=hex(1):61,00"#);
         assert_eq!(
-            line("s", Value::new(RegType::SZ, vec![b'a', 0, 0, 0, b'b', 0, 0, 0])),
+            line("s", Value::new(RegType::SZ, vec![b'a', 0])),
+            r#""s"=hex(1):61,00"#
+        );
+        assert_eq!(
+            line(
+                "s",
+                Value::new(RegType::SZ, vec![b'a', 0, 0, 0, b'b', 0, 0, 0])
+            ),
             r#""s"=hex(1):61,00,00,00,62,00,00,00"#
         );
         assert!(line("s", Value::string("a\nb")).starts_with(r#""s"=hex(1):61,00,0a,00"#));
-        let v4 = value_line(Format::Regedit4, "s", &Value::string("日"), "\r\n").unwrap_or_default();
+        let v4 =
+            value_line(Format::Regedit4, "s", &Value::string("日"), "\r\n").unwrap_or_default();
         assert_eq!(v4, r#""s"=hex(1):e5,65,00,00"#);
     }
 

@@ -161,7 +161,9 @@ impl Value {
         }
         let units = self.units()?;
         let end = units.iter().position(|&u| u == 0).unwrap_or(units.len());
-        Ok(String::from_utf16_lossy(units.get(..end).unwrap_or_default()))
+        Ok(String::from_utf16_lossy(
+            units.get(..end).unwrap_or_default(),
+        ))
     }
 
     /// The strings of a `REG_MULTI_SZ` value. The list ends at the first
@@ -182,10 +184,13 @@ impl Value {
     pub fn as_u32(&self) -> Result<u32, Error> {
         let bytes: [u8; 4] = match self.ty {
             RegType::DWORD | RegType::DWORD_BIG_ENDIAN => {
-                self.data.as_slice().try_into().map_err(|_| Error::BadData {
-                    ty: self.ty,
-                    reason: "a DWORD must be exactly 4 bytes",
-                })?
+                self.data
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| Error::BadData {
+                        ty: self.ty,
+                        reason: "a DWORD must be exactly 4 bytes",
+                    })?
             }
             _ => return Err(self.mismatch("REG_DWORD")),
         };
@@ -201,10 +206,14 @@ impl Value {
         if self.ty != RegType::QWORD {
             return Err(self.mismatch("REG_QWORD"));
         }
-        let bytes: [u8; 8] = self.data.as_slice().try_into().map_err(|_| Error::BadData {
-            ty: self.ty,
-            reason: "a QWORD must be exactly 8 bytes",
-        })?;
+        let bytes: [u8; 8] = self
+            .data
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::BadData {
+                ty: self.ty,
+                reason: "a QWORD must be exactly 8 bytes",
+            })?;
         Ok(u64::from_le_bytes(bytes))
     }
 
@@ -245,6 +254,7 @@ pub(crate) fn le_units(bytes: &[u8]) -> Vec<u16> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -261,7 +271,10 @@ mod tests {
     #[test]
     fn typed_accessors() {
         assert_eq!(Value::string("abc").data(), b"a\0b\0c\0\0\0");
-        assert_eq!(Value::string("Grüße").as_str().ok().as_deref(), Some("Grüße"));
+        assert_eq!(
+            Value::string("Grüße").as_str().ok().as_deref(),
+            Some("Grüße")
+        );
         assert_eq!(Value::dword(0x1234_5678).as_u32().ok(), Some(0x1234_5678));
         assert_eq!(Value::dword_big_endian(7).data(), [0, 0, 0, 7]);
         assert_eq!(Value::dword_big_endian(7).as_u32().ok(), Some(7));
@@ -294,7 +307,10 @@ mod tests {
         ));
         // Unterminated strings read to the end, as Windows does.
         assert_eq!(
-            Value::new(RegType::SZ, vec![b'a', 0]).as_str().ok().as_deref(),
+            Value::new(RegType::SZ, vec![b'a', 0])
+                .as_str()
+                .ok()
+                .as_deref(),
             Some("a")
         );
     }
