@@ -4,7 +4,8 @@
 //!
 //! `cargo bench -p olkit-regfile --bench parse`; `OLKIT_BENCH_MB` sets the
 //! input size in MB (10^6 bytes, default 50) and `OLKIT_BENCH_ITERS` the
-//! number of timed runs per measurement (default 5, at least 5).
+//! number of timed runs per measurement (default 5, at least 5);
+//! `OLKIT_BENCH_DUMP=path` also writes the generated input to `path`.
 
 #![allow(
     clippy::print_stdout,
@@ -726,6 +727,10 @@ fn main() {
     let (bytes, stats) = generate(target);
     let gen_time = t.elapsed();
     let size = bytes.len();
+    if let Some(path) = std::env::var_os("OLKIT_BENCH_DUMP") {
+        std::fs::write(&path, &bytes).expect("writing OLKIT_BENCH_DUMP");
+        println!("generated input written to {}", path.to_string_lossy());
+    }
 
     println!("olkit-regfile parse benchmark (MB = 10^6 bytes; OLKIT_BENCH_MB={mb}, OLKIT_BENCH_ITERS={iters})");
     println!(

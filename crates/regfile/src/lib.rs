@@ -121,3 +121,8 @@ impl ParseOptions {
         self.max_input_bytes
     }
 }
+
+/// The README's example, compiled as a doctest so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
