@@ -1,1 +1,54 @@
-fn main() {}
+//! `olkit`: the administrator's command line for Outlook connector
+//! deployment. One subcommand group per library crate, plus `demo` and
+//! `version`.
+//!
+//! Exit codes: 0 success, 1 the operation failed (message on stderr),
+//! 2 usage error.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![forbid(unsafe_code)]
+
+mod demo;
+mod output;
+mod reg;
+mod version;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// olkit: tooling for Outlook mail connector deployment.
+#[derive(Debug, Parser)]
+#[command(name = "olkit", version, propagate_version = true)]
+#[command(after_help = "Exit codes: 0 success, 1 the operation failed, 2 usage error.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Windows registry export (.reg) files.
+    #[command(subcommand)]
+    Reg(reg::RegCommand),
+    /// Run every capability on the bundled example data and say what it did.
+    #[command(long_about = demo::DEMO_LONG_ABOUT)]
+    Demo(demo::DemoArgs),
+    /// Print the versions of olkit and its libraries.
+    #[command(long_about = version::VERSION_LONG_ABOUT)]
+    Version(version::VersionArgs),
+}
+
+fn main() -> ExitCode {
+    // Usage errors print clap's message and exit with code 2.
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Reg(command) => reg::run(command),
+        Command::Demo(args) => demo::run(&args),
+        Command::Version(args) => version::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => e.report(),
+    }
+}

@@ -1,0 +1,649 @@
+//! `olkit demo`: every capability on the bundled example data, in a
+//! temporary directory, saying what it did.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use olkit_regfile::{Encoding, Entry, LineEnding, RegFile, Value};
+use serde::Serialize;
+
+use crate::output::{self, CliError, CliResult};
+
+/// The example Outlook profile export, built into the binary so that the
+/// demo runs anywhere.
+const PROFILES_NAME: &str = "outlook-profiles.reg";
+const PROFILES: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/outlook-profiles.reg"
+));
+
+/// Arguments of `olkit demo`.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Take the example files from this directory instead of the copies
+    /// built into olkit.
+    #[arg(long, value_name = "DIR")]
+    examples: Option<PathBuf>,
+    /// Keep the temporary directory (its path is printed) instead of removing it.
+    #[arg(long)]
+    keep: bool,
+    /// Print one JSON document describing every step instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) const DEMO_LONG_ABOUT: &str = "\
+Run every capability on the bundled example data and say what it did.
+
+The example files (built into olkit; --examples DIR reads them from DIR) are
+copied into a temporary directory, removed at the end unless --keep is
+given; nothing else is touched. Steps:
+  1. read outlook-profiles.reg and summarise it: format, encoding, keys and
+     values, the Outlook profiles (keys ...\\Outlook\\Profiles\\NAME or
+     ...\\Windows Messaging Subsystem\\Profiles\\NAME) with the number of
+     keys below each, the DefaultProfile values, the installed products
+     (keys ...\\Uninstall\\ID) with DisplayName and DisplayVersion;
+  2. write it back unchanged and check the result is byte-identical;
+  3. write it the way regedit does (olkit reg fmt --canonical) and check
+     the keys and values are the same;
+  4. point DefaultProfile at another profile in a copy (without a
+     DefaultProfile: add a value) and show that only that line changed.
+Exits with 1 if a check fails.
+
+With --json, one JSON document:
+  {\"workdir\": \"/tmp/...\", \"kept\": false, \"source\": null | \"DIR/outlook-profiles.reg\",
+   \"summary\": {\"file\", \"bytes\", \"format\", \"encoding\", \"line_ending\", \"keys\",
+     \"values\", \"deletions\",
+     \"profiles\": [{\"name\", \"key\", \"subkeys\"}],
+     \"default_profiles\": [{\"key\", \"value\"}],
+     \"products\": [{\"key\", \"display_name\", \"display_version\"}]},
+   \"round_trip\": {\"file\", \"bytes\", \"identical\"},
+   \"canonical\": {\"file\", \"bytes\", \"identical_to_input\", \"same_values\"},
+   \"edit\": {\"file\", \"key\", \"name\", \"old\", \"new\", \"first_changed_line\",
+     \"lines_removed\", \"lines_added\", \"lines_unchanged\", \"reread\"}}
+\"lines_removed\" and \"lines_added\" are the changed lines as text; \"reread\"
+is the value read back from the edited file.";
+
+/// Runs the demo.
+pub(crate) fn run(args: &DemoArgs) -> CliResult {
+    let workdir = tempfile::Builder::new()
+        .prefix("olkit-demo-")
+        .tempdir()
+        .map_err(|e| CliError::io(&std::env::temp_dir(), e))?;
+    let (input, source) = match &args.examples {
+        Some(dir) => {
+            let path = dir.join(PROFILES_NAME);
+            let bytes = fs::read(&path).map_err(|e| CliError::io(&path, e))?;
+            (bytes, Some(output::path_text(&path)))
+        }
+        None => (PROFILES.to_vec(), None),
+    };
+    let report = steps(workdir.path(), &input, source)?;
+    let report = Report {
+        kept: args.keep,
+        ..report
+    };
+    if args.keep {
+        let _ = workdir.keep();
+    }
+    let mut out = output::stdout();
+    if args.json {
+        return output::write_json(&mut out, &report);
+    }
+    print(&mut out, &report)?;
+    out.flush()?;
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Report {
+    workdir: String,
+    kept: bool,
+    source: Option<String>,
+    summary: Summary,
+    round_trip: RoundTrip,
+    canonical: Canonical,
+    edit: Edit,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    file: String,
+    bytes: usize,
+    format: olkit_regfile::Format,
+    encoding: Encoding,
+    line_ending: LineEnding,
+    keys: usize,
+    values: usize,
+    deletions: usize,
+    profiles: Vec<Profile>,
+    default_profiles: Vec<DefaultProfile>,
+    products: Vec<Product>,
+}
+
+#[derive(Serialize)]
+struct Profile {
+    name: String,
+    key: String,
+    subkeys: usize,
+}
+
+#[derive(Serialize)]
+struct DefaultProfile {
+    key: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct Product {
+    key: String,
+    display_name: Option<String>,
+    display_version: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RoundTrip {
+    file: String,
+    bytes: usize,
+    identical: bool,
+}
+
+#[derive(Serialize)]
+struct Canonical {
+    file: String,
+    bytes: usize,
+    identical_to_input: bool,
+    same_values: bool,
+}
+
+#[derive(Serialize)]
+struct Edit {
+    file: String,
+    key: String,
+    name: String,
+    old: Option<String>,
+    new: String,
+    first_changed_line: usize,
+    lines_removed: Vec<String>,
+    lines_added: Vec<String>,
+    lines_unchanged: usize,
+    reread: Option<String>,
+}
+
+fn steps(dir: &Path, input: &[u8], source: Option<String>) -> Result<Report, CliError> {
+    // 1. Copy the example into the work directory and read it.
+    let path = dir.join(PROFILES_NAME);
+    fs::write(&path, input).map_err(|e| CliError::io(&path, e))?;
+    let file = crate::reg::read(&path, false)?;
+    let summary = summarise(&path, input.len(), &file);
+
+    // 2. Write it back unchanged.
+    let round_path = dir.join("roundtrip.reg");
+    file.save(&round_path)
+        .map_err(|e| CliError::reg(&round_path, e))?;
+    let round = fs::read(&round_path).map_err(|e| CliError::io(&round_path, e))?;
+    let round_trip = RoundTrip {
+        file: output::path_text(&round_path),
+        bytes: round.len(),
+        identical: round == input,
+    };
+    if !round_trip.identical {
+        return Err(CliError::Demo(format!(
+            "{} is not byte-identical to {}",
+            round_path.display(),
+            path.display()
+        )));
+    }
+
+    // 3. Write it the way regedit does, read that back, compare the data.
+    let canonical_path = dir.join("canonical.reg");
+    let canonical_bytes = file
+        .to_canonical_bytes()
+        .map_err(|e| CliError::reg(&path, e))?;
+    crate::reg::write_atomically(&canonical_path, &canonical_bytes)?;
+    let reread = crate::reg::read(&canonical_path, false)?;
+    let canonical = Canonical {
+        file: output::path_text(&canonical_path),
+        bytes: canonical_bytes.len(),
+        identical_to_input: canonical_bytes == input,
+        same_values: records(&reread) == records(&file),
+    };
+    if !canonical.same_values {
+        return Err(CliError::Demo(format!(
+            "{} does not hold the keys and values of {}",
+            canonical_path.display(),
+            path.display()
+        )));
+    }
+
+    // 4. Change one value in a copy and compare the lines.
+    let edit = edit(dir, &file, &summary)?;
+    Ok(Report {
+        workdir: output::path_text(dir),
+        kept: false,
+        source,
+        summary,
+        round_trip,
+        canonical,
+        edit,
+    })
+}
+
+fn summarise(path: &Path, bytes: usize, file: &RegFile) -> Summary {
+    let mut values = 0;
+    let mut deletions = 0;
+    for key in file.keys() {
+        deletions += usize::from(key.is_deletion());
+        for entry in key.entries() {
+            match entry {
+                Entry::Set { .. } => values += 1,
+                Entry::Delete { .. } => deletions += 1,
+            }
+        }
+    }
+    Summary {
+        file: output::path_text(path),
+        bytes,
+        format: file.format(),
+        encoding: file.encoding(),
+        line_ending: file.line_ending(),
+        keys: file.key_count(),
+        values,
+        deletions,
+        profiles: profiles(file),
+        default_profiles: default_profiles(file),
+        products: products(file),
+    }
+}
+
+/// The distinct key paths that are not deletions, in file order.
+fn live_keys(file: &RegFile) -> Vec<&str> {
+    let mut seen = HashSet::new();
+    file.keys()
+        .filter(|k| !k.is_deletion())
+        .map(|k| k.path())
+        .filter(|p| seen.insert(p.to_uppercase()))
+        .collect()
+}
+
+/// Whether the components before index `i` end a profiles container:
+/// `...\Outlook\Profiles` (Outlook 2013 and later) or `...\Windows
+/// Messaging Subsystem\Profiles` (earlier versions).
+fn is_profiles_container(parts: &[&str], i: usize) -> bool {
+    let at = |j: usize| parts.get(j).copied().unwrap_or_default();
+    at(i).eq_ignore_ascii_case("Profiles")
+        && i > 0
+        && (at(i - 1).eq_ignore_ascii_case("Outlook")
+            || at(i - 1).eq_ignore_ascii_case("Windows Messaging Subsystem"))
+}
+
+fn profiles(file: &RegFile) -> Vec<Profile> {
+    let mut found: Vec<Profile> = Vec::new();
+    for path in live_keys(file) {
+        let parts: Vec<&str> = path.split('\\').collect();
+        let Some(i) = (0..parts.len()).find(|&i| is_profiles_container(&parts, i)) else {
+            continue;
+        };
+        let Some(name) = parts.get(i + 1) else {
+            continue;
+        };
+        let key = parts.get(..i + 2).unwrap_or_default().join("\\");
+        let below = parts.len() > i + 2;
+        match found.iter_mut().find(|p| p.key.eq_ignore_ascii_case(&key)) {
+            Some(profile) => profile.subkeys += usize::from(below),
+            None => found.push(Profile {
+                name: (*name).to_string(),
+                key,
+                subkeys: usize::from(below),
+            }),
+        }
+    }
+    found
+}
+
+fn default_profiles(file: &RegFile) -> Vec<DefaultProfile> {
+    live_keys(file)
+        .into_iter()
+        .filter_map(|key| {
+            let value = file.get(key, "DefaultProfile")?;
+            Some(DefaultProfile {
+                key: key.to_string(),
+                value: text(value),
+            })
+        })
+        .collect()
+}
+
+fn products(file: &RegFile) -> Vec<Product> {
+    live_keys(file)
+        .into_iter()
+        .filter(|key| {
+            let mut parts = key.rsplit('\\');
+            parts.next().is_some()
+                && parts
+                    .next()
+                    .is_some_and(|p| p.eq_ignore_ascii_case("Uninstall"))
+        })
+        .map(|key| Product {
+            key: key.to_string(),
+            display_name: file.get(key, "DisplayName").map(text),
+            display_version: file.get(key, "DisplayVersion").map(text),
+        })
+        .collect()
+}
+
+/// A value as text: the string of a string value, else `TYPE:hex`.
+fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .unwrap_or_else(|_| format!("{}:{}", value.ty(), output::Hex(value.data())))
+}
+
+/// A key line: its path, whether it is a deletion, and its entries (name,
+/// and value or `None` for a deletion).
+type KeyRecord = (String, bool, Vec<(String, Option<Value>)>);
+
+/// What importing a file would do, line numbers aside.
+fn records(file: &RegFile) -> Vec<KeyRecord> {
+    file.keys()
+        .map(|k| {
+            let entries = k
+                .entries()
+                .map(|e| (e.name().to_string(), e.value().cloned()))
+                .collect();
+            (k.path().to_string(), k.is_deletion(), entries)
+        })
+        .collect()
+}
+
+fn edit(dir: &Path, file: &RegFile, summary: &Summary) -> Result<Edit, CliError> {
+    // Point DefaultProfile at another profile; without one, add a value.
+    let (key, name, old, new) = match summary.default_profiles.first() {
+        Some(current) => {
+            let other = summary
+                .profiles
+                .iter()
+                .map(|p| p.name.as_str())
+                .find(|n| !n.eq_ignore_ascii_case(&current.value))
+                .map_or_else(|| format!("{} (olkit demo)", current.value), str::to_string);
+            (
+                current.key.clone(),
+                "DefaultProfile".to_string(),
+                Some(current.value.clone()),
+                other,
+            )
+        }
+        None => {
+            let key = live_keys(file).first().map_or_else(
+                || "HKEY_CURRENT_USER\\Software\\olkit".to_string(),
+                |k| (*k).to_string(),
+            );
+            (
+                key,
+                "olkit demo".to_string(),
+                None,
+                "edited by olkit demo".to_string(),
+            )
+        }
+    };
+    let edited_path = dir.join("edited.reg");
+    let mut edited = file.clone();
+    edited
+        .set_value(&key, &name, Value::string(&new))
+        .map_err(CliError::Edit)?;
+    edited
+        .save(&edited_path)
+        .map_err(|e| CliError::reg(&edited_path, e))?;
+
+    let before = file.to_bytes();
+    let after = fs::read(&edited_path).map_err(|e| CliError::io(&edited_path, e))?;
+    let encoding = file.encoding();
+    let (a, b) = (
+        split_lines(&before, encoding),
+        split_lines(&after, encoding),
+    );
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let max_suffix = a.len().min(b.len()) - prefix;
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take(max_suffix)
+        .take_while(|(x, y)| x == y)
+        .count();
+    let middle = |lines: &[&[u8]]| -> Vec<String> {
+        lines
+            .get(prefix..lines.len() - suffix)
+            .unwrap_or_default()
+            .iter()
+            .map(|l| decode(l, encoding))
+            .collect()
+    };
+    let reread = crate::reg::read(&edited_path, false)?;
+    Ok(Edit {
+        file: output::path_text(&edited_path),
+        key: key.clone(),
+        name: name.clone(),
+        old,
+        new,
+        first_changed_line: prefix + 1,
+        lines_removed: middle(&a),
+        lines_added: middle(&b),
+        lines_unchanged: prefix + suffix,
+        reread: reread.get(&key, &name).map(text),
+    })
+}
+
+/// The lines of a file, each with its line break, split on CRLF, LF or CR
+/// in code units of the file's encoding.
+fn split_lines(bytes: &[u8], encoding: Encoding) -> Vec<&[u8]> {
+    let unit = if encoding == Encoding::Utf16Le { 2 } else { 1 };
+    let is = |at: usize, c: u8| match bytes.get(at..at + unit) {
+        Some([b]) => *b == c,
+        Some([lo, hi]) => *lo == c && *hi == 0,
+        _ => false,
+    };
+    let mut lines = Vec::new();
+    let (mut start, mut at) = (0, 0);
+    while at < bytes.len() {
+        let end = if is(at, b'\n') {
+            Some(at + unit)
+        } else if is(at, b'\r') {
+            Some(if is(at + unit, b'\n') {
+                at + 2 * unit
+            } else {
+                at + unit
+            })
+        } else {
+            None
+        };
+        match end {
+            Some(end) => {
+                lines.push(bytes.get(start..end).unwrap_or_default());
+                start = end;
+                at = end;
+            }
+            None => at += unit,
+        }
+    }
+    if start < bytes.len() {
+        lines.push(bytes.get(start..).unwrap_or_default());
+    }
+    lines
+}
+
+/// A line as text for display, without its line break and byte order mark.
+fn decode(line: &[u8], encoding: Encoding) -> String {
+    let text = match encoding {
+        Encoding::Utf16Le => {
+            let units: Vec<u16> = line
+                .chunks_exact(2)
+                .map(|p| {
+                    u16::from_le_bytes([
+                        p.first().copied().unwrap_or(0),
+                        p.get(1).copied().unwrap_or(0),
+                    ])
+                })
+                .collect();
+            String::from_utf16_lossy(&units)
+        }
+        Encoding::Utf8 | Encoding::Utf8Bom => String::from_utf8_lossy(line).into_owned(),
+        // Latin-1 is Windows-1252 but for 0x80..0x9F: good enough to show a line.
+        Encoding::Windows1252 => line.iter().map(|&b| char::from(b)).collect(),
+    };
+    text.trim_start_matches('\u{feff}')
+        .trim_end_matches(['\r', '\n'])
+        .to_string()
+}
+
+fn line_ending_name(ending: LineEnding) -> &'static str {
+    match ending {
+        LineEnding::CrLf => "CRLF",
+        LineEnding::Lf => "LF",
+        LineEnding::Cr => "CR",
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn print(out: &mut impl Write, r: &Report) -> CliResult {
+    let s = &r.summary;
+    let removal = if r.kept { "kept" } else { "removed at the end" };
+    writeln!(out, "olkit demo: working in {} ({removal})", r.workdir)?;
+    let from = r.source.as_deref().unwrap_or("the copy built into olkit");
+    writeln!(
+        out,
+        "\n1. Read {PROFILES_NAME} (from {from}, {} bytes)",
+        s.bytes
+    )?;
+    writeln!(
+        out,
+        "   {}, {}, {} line breaks",
+        s.format.header(),
+        s.encoding.name(),
+        line_ending_name(s.line_ending)
+    )?;
+    writeln!(
+        out,
+        "   {}, {}, {}",
+        plural(s.keys, "key", "keys"),
+        plural(s.values, "value", "values"),
+        plural(s.deletions, "deletion", "deletions")
+    )?;
+    if s.profiles.is_empty() {
+        writeln!(out, "   Outlook profiles: none")?;
+    } else {
+        writeln!(out, "   Outlook profiles:")?;
+        let width = s
+            .profiles
+            .iter()
+            .map(|p| p.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        for p in &s.profiles {
+            writeln!(
+                out,
+                "     {:width$}  {}",
+                p.name,
+                plural(p.subkeys, "subkey", "subkeys")
+            )?;
+        }
+    }
+    if s.default_profiles.is_empty() {
+        writeln!(out, "   DefaultProfile: not set")?;
+    }
+    for d in &s.default_profiles {
+        writeln!(out, "   DefaultProfile = {:?}  ({})", d.value, d.key)?;
+    }
+    if s.products.is_empty() {
+        writeln!(out, "   Installed products: none")?;
+    } else {
+        writeln!(out, "   Installed products:")?;
+        for p in &s.products {
+            let subkey = p.key.rsplit('\\').next().unwrap_or_default();
+            writeln!(
+                out,
+                "     {}  {}  {subkey}",
+                p.display_name.as_deref().unwrap_or("(no DisplayName)"),
+                p.display_version
+                    .as_deref()
+                    .unwrap_or("(no DisplayVersion)"),
+            )?;
+        }
+    }
+
+    let rt = &r.round_trip;
+    writeln!(
+        out,
+        "\n2. Round trip: wrote it back unchanged to {}: {} bytes, byte-identical",
+        file_name(&rt.file),
+        rt.bytes
+    )?;
+
+    let c = &r.canonical;
+    let same = if c.identical_to_input {
+        "identical to the input, which is laid out as regedit lays it out"
+    } else {
+        "differs from the input in layout only"
+    };
+    writeln!(
+        out,
+        "\n3. Canonical form: wrote it as regedit would to {}: {} bytes, {same}; read back, same keys and values",
+        file_name(&c.file),
+        c.bytes
+    )?;
+
+    let e = &r.edit;
+    let old = e
+        .old
+        .as_deref()
+        .map_or_else(|| "(not set)".to_string(), |o| format!("{o:?}"));
+    writeln!(
+        out,
+        "\n4. Edit: set {:?} under {} from {old} to {:?} in {}",
+        e.name,
+        e.key,
+        e.new,
+        file_name(&e.file)
+    )?;
+    writeln!(
+        out,
+        "   {} removed and {} added at line {}; the other {} byte-identical:",
+        plural(e.lines_removed.len(), "line", "lines"),
+        plural(e.lines_added.len(), "line", "lines"),
+        e.first_changed_line,
+        plural(e.lines_unchanged, "line is", "lines are"),
+    )?;
+    for line in &e.lines_removed {
+        writeln!(out, "     - {line}")?;
+    }
+    for line in &e.lines_added {
+        writeln!(out, "     + {line}")?;
+    }
+    writeln!(
+        out,
+        "   read back: {} = {}",
+        e.name,
+        e.reread
+            .as_deref()
+            .map_or_else(|| "(missing)".to_string(), |v| format!("{v:?}"))
+    )?;
+
+    writeln!(
+        out,
+        "\nDone: read, summarised, round-tripped, canonicalised and edited {PROFILES_NAME}; only the temporary copies were written."
+    )?;
+    Ok(())
+}
+
+fn file_name(path: &str) -> &str {
+    Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(path)
+}
