@@ -499,14 +499,6 @@ fn decode(line: &[u8], encoding: Encoding) -> String {
         .to_string()
 }
 
-fn line_ending_name(ending: LineEnding) -> &'static str {
-    match ending {
-        LineEnding::CrLf => "CRLF",
-        LineEnding::Lf => "LF",
-        LineEnding::Cr => "CR",
-    }
-}
-
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -526,7 +518,7 @@ fn print(out: &mut impl Write, r: &Report) -> CliResult {
         "   {}, {}, {} line breaks",
         s.format.header(),
         s.encoding.name(),
-        line_ending_name(s.line_ending)
+        s.line_ending.name()
     )?;
     writeln!(
         out,

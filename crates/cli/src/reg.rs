@@ -41,8 +41,8 @@ With --json, one JSON document:
   {
     \"file\": \"profiles.reg\",
     \"format\": \"regedit4\" | \"regedit5\",
-    \"encoding\": \"windows1252\" | \"utf16_le\" | \"utf8\" | \"utf8_bom\",
-    \"line_ending\": \"cr_lf\" | \"lf\" | \"cr\",
+    \"encoding\": \"windows-1252\" | \"utf-16le\" | \"utf-8\" | \"utf-8-bom\",
+    \"line_ending\": \"crlf\" | \"lf\" | \"cr\",
     \"keys\": 12,                       (key lines, [-KEY] ones included)
     \"entries\": [
       {\"key\": \"HKEY_...\", \"name\": \"Port\", \"type\": \"REG_DWORD\",

@@ -25,7 +25,7 @@ pub(crate) struct VersionArgs {
 pub(crate) const OLKIT: &str = env!("CARGO_PKG_VERSION");
 
 /// The library crates built into the binary and their versions.
-pub(crate) const CRATES: [(&str, &str); 1] = [("olkit-regfile", env!("OLKIT_REGFILE_VERSION"))];
+pub(crate) const CRATES: [(&str, &str); 1] = [("olkit-regfile", olkit_regfile::VERSION)];
 
 #[derive(Serialize)]
 struct VersionJson {

@@ -109,8 +109,8 @@ fn dump_json_has_the_documented_shape() {
     let json = olkit(&["reg", "dump", "--json", &wide]).ok().json();
     assert_eq!(json["file"], wide.as_str());
     assert_eq!(json["format"], "regedit5");
-    assert_eq!(json["encoding"], "utf16_le");
-    assert_eq!(json["line_ending"], "cr_lf");
+    assert_eq!(json["encoding"], "utf-16le");
+    assert_eq!(json["line_ending"], "crlf");
     assert_eq!(json["keys"], 3);
     assert_eq!(json["warnings"], serde_json::json!([]));
     let entries = json["entries"].as_array().unwrap();

@@ -27,6 +27,7 @@ use olkit_regfile::{Entry, RegFile, RegType};
 const DEFAULT_MB: f64 = 50.0;
 const MIN_ITERS: usize = 5;
 const SEED: u64 = 0x9E37_79B9_7F4A_7C15;
+const COMMENT: &str = "; exported by olkit bench generator, do not edit";
 const MB: f64 = 1e6;
 
 // ---------------------------------------------------------------------------
@@ -353,7 +354,7 @@ impl Gen {
     fn values(&mut self) {
         let count = self.rng.range(0, 12);
         if self.rng.chance(10) {
-            self.line("; exported by olkit bench generator, do not edit");
+            self.line(COMMENT);
             self.stats.comments += 1;
         }
         if self.rng.chance(250) {
@@ -505,21 +506,17 @@ fn generate(target: usize) -> (Vec<u8>, Stats) {
 // ---------------------------------------------------------------------------
 
 /// What `regashii::Registry::deserialize_file` does to the file's bytes
-/// before parsing (its private `etc::read_bytes`): clone and try UTF-8,
-/// clone again and decode as UTF-16LE, strip the BOM into a new String.
-/// regashii validates with the `utf16string` crate and then decodes char by
-/// char; here std's single-pass `String::from_utf16` stands in, which is not
-/// slower, so the stand-in favours the reference.
-fn regashii_decode(bytes: &[u8]) -> String {
-    if let Ok(raw) = String::from_utf8(bytes.to_vec()) {
+/// before parsing, step for step (its private `etc::read_bytes`, with the
+/// same `utf16string` calls): clone and try UTF-8, clone again, validate and
+/// decode as UTF-16LE, strip the BOM into a new String. `bytes` stands for
+/// the Vec that `fs::read` returns (made outside the timing).
+fn regashii_read_bytes(bytes: Vec<u8>) -> String {
+    if let Ok(raw) = String::from_utf8(bytes.clone()) {
         return raw;
     }
-    let copy = bytes.to_vec();
-    let units: Vec<u16> = copy
-        .chunks_exact(2)
-        .map(|p| u16::from_le_bytes([p[0], p[1]]))
-        .collect();
-    let utf8 = String::from_utf16(&units).expect("generated input is valid UTF-16");
+    let raw = utf16string::WString::from_utf16le(bytes.clone())
+        .expect("generated input is valid UTF-16LE");
+    let utf8 = raw.to_utf8();
     utf8.strip_prefix('\u{feff}')
         .map(|x| x.to_string())
         .unwrap_or(utf8)
@@ -585,14 +582,15 @@ fn abort(message: &str) -> ! {
 }
 
 /// Checks that olkit (strict) and regashii both parse the input and see the
-/// same keys, the same values and the same data; returns the counts.
-fn sanity(bytes: &[u8], stats: &Stats) -> (usize, usize) {
+/// same keys, the same values and the same data; returns the counts and
+/// whether the input is laid out as olkit's regedit writer lays it out.
+fn sanity(bytes: &[u8], stats: &Stats) -> (usize, usize, bool) {
     let file = RegFile::parse(bytes).unwrap_or_else(|e| {
         abort(&format!(
             "olkit RegFile::parse (strict) refused the input: {e}"
         ))
     });
-    let raw = regashii_decode(bytes);
+    let raw = regashii_read_bytes(bytes.to_vec());
     let reg = regashii::Registry::deserialize(&raw).unwrap_or_else(|e| {
         abort(&format!(
             "regashii Registry::deserialize refused the input: {e}"
@@ -658,7 +656,33 @@ fn sanity(bytes: &[u8], stats: &Stats) -> (usize, usize) {
     if file.to_bytes() != bytes {
         abort("olkit to_bytes() did not give the input back byte for byte");
     }
-    (olkit_keys, olkit_values)
+    (olkit_keys, olkit_values, same_as_writer(&file, bytes))
+}
+
+/// Whether the input, less its comment lines (which regedit never writes),
+/// is exactly what olkit's regedit writer (`to_canonical_bytes`) produces:
+/// an independent check of the generator's layout and hex wrapping.
+/// Informative only: a difference is reported, not fatal.
+fn same_as_writer(file: &RegFile, bytes: &[u8]) -> bool {
+    let Ok(canonical) = file.to_canonical_bytes() else {
+        return false;
+    };
+    let mut comment = Vec::new();
+    for unit in COMMENT.encode_utf16().chain("\r\n".encode_utf16()) {
+        comment.extend_from_slice(&unit.to_le_bytes());
+    }
+    let mut stripped = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        // Comment lines start at an even offset (UTF-16 units).
+        if rest.starts_with(&comment) && (bytes.len() - rest.len()) % 2 == 0 {
+            rest = &rest[comment.len()..];
+        } else {
+            stripped.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    stripped == canonical
 }
 
 // ---------------------------------------------------------------------------
@@ -717,6 +741,20 @@ fn met(ok: bool) -> &'static str {
     }
 }
 
+/// What each line of the output measures.
+const WHAT: &str = "\
+what each line measures (all from the same in-memory bytes, no file I/O; results dropped outside the timing):
+  olkit parse:    RegFile::parse(&bytes), strict: BOM detection, UTF-16 units, the lossless line model,
+                  typed values, and the copy of the input the RegFile keeps for write-back
+  olkit to_bytes: writing the parsed, unedited file back (output = input size)
+  regashii:       what Registry::deserialize_file does after fs::read, step for step (its private
+                  etc::read_bytes, the same utf16string calls): two copies of the bytes, a failed
+                  UTF-8 check, UTF-16LE validate + decode, BOM strip into a new String; then
+                  Registry::deserialize(&str) (nom grammar + BTreeMap model); the 'of which' lines
+                  split the two. MB/s are over the input bytes on every line
+  floor:          little-endian bytes to Vec<u16>, then String::from_utf16: a decode, no parsing
+";
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument is accepted and ignored.
     let mb = env_number("OLKIT_BENCH_MB").unwrap_or(DEFAULT_MB);
@@ -758,12 +796,16 @@ fn main() {
 
     // Sanity check, also the warm-up run of every measured operation.
     let t = Instant::now();
-    let (keys, values) = sanity(&bytes, &stats);
+    let (keys, values, as_writer) = sanity(&bytes, &stats);
     black_box(plain_decode(&bytes));
     println!(
         "sanity (= warm-up run): olkit strict parse and regashii both read {keys} keys and {values} values, \
          with equal data; olkit to_bytes() gives the input back byte for byte ({:.2} s)",
         t.elapsed().as_secs_f64()
+    );
+    println!(
+        "layout: input less its comment lines {} olkit's regedit writer output (to_canonical_bytes)",
+        if as_writer { "is identical to" } else { "DIFFERS from" }
     );
 
     let mut olkit_parse = Series::new("olkit RegFile::parse(&bytes)");
@@ -787,8 +829,9 @@ fn main() {
         drop(out);
         drop(file);
 
+        let input = black_box(bytes.clone());
         let t0 = Instant::now();
-        let raw = regashii_decode(black_box(&bytes));
+        let raw = regashii_read_bytes(input);
         let t1 = Instant::now();
         let reg = regashii::Registry::deserialize(black_box(&raw)).unwrap();
         let t2 = Instant::now();
@@ -845,8 +888,8 @@ fn main() {
     let (p_med, p_min) = ratio(&olkit_parse, &reg_parse);
     let (f_med, f_min) = ratio(&floor, &olkit_parse);
     println!();
-    println!("ratio olkit parse vs regashii (decode + deserialize): {r_med:.2}x faster (median), {r_min:.2}x (min)");
-    println!("ratio olkit parse vs regashii deserialize alone:      {p_med:.2}x faster (median), {p_min:.2}x (min)");
+    println!("ratio olkit/regashii (throughput, regashii = decode + deserialize): {r_med:.2}x (median), {r_min:.2}x (min)");
+    println!("ratio olkit/regashii (throughput, regashii = deserialize alone):   {p_med:.2}x (median), {p_min:.2}x (min)");
     println!("olkit parse takes {f_med:.2}x (median), {f_min:.2}x (min) the time of the plain UTF-16 decode floor");
     let speed = mbps(size, olkit_parse.median());
     println!(
@@ -859,16 +902,5 @@ fn main() {
     );
 
     println!();
-    println!("what each line measures (all from the same in-memory bytes; no file I/O; results dropped outside the timing):");
-    println!("  olkit parse:    RegFile::parse(&bytes), strict: BOM detection, UTF-16 units, lossless line model,");
-    println!("                  typed values, and the copy of the input the RegFile keeps for write-back");
-    println!("  olkit to_bytes: writing the parsed, unedited file back (output = input size)");
-    println!("  regashii:       what Registry::deserialize_file does after fs::read: two copies of the bytes, a");
-    println!("                  failed UTF-8 check, UTF-16LE decode (std String::from_utf16 standing in for");
-    println!(
-        "                  utf16string's validate-then-decode), BOM strip into a new String; then"
-    );
-    println!("                  Registry::deserialize(&str) (nom grammar + BTreeMap model). The 'of which' lines");
-    println!("                  split that; MB/s are over the input bytes for every line");
-    println!("  floor:          LE bytes to Vec<u16> plus String::from_utf16, no parsing at all");
+    print!("{WHAT}");
 }

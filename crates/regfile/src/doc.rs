@@ -291,11 +291,12 @@ impl RegFile {
         for line in self.all_lines() {
             writer.write_all(self.raw(line))?;
         }
-        Ok(())
+        writer.flush()
     }
 
     /// Writes the file next to `path`, flushes it to disk and renames it over
     /// `path`, so that `path` holds either the old or the new file, never a part.
+    /// A replaced file's permissions are kept.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), Error> {
         let path = path.as_ref();
         let io = |source| Error::Io {
@@ -314,9 +315,13 @@ impl RegFile {
         let tmp = path.with_file_name(tmp_name);
         let result = (|| {
             let mut file = std::fs::File::create(&tmp)?;
+            if let Ok(old) = std::fs::metadata(path) {
+                file.set_permissions(old.permissions())?;
+            }
             self.write_to(std::io::BufWriter::new(&mut file))?;
             file.sync_all()?;
-            std::fs::rename(&tmp, path)
+            std::fs::rename(&tmp, path)?;
+            sync_parent_dir(path)
         })();
         if result.is_err() {
             let _ = std::fs::remove_file(&tmp);
@@ -739,6 +744,23 @@ impl RegFile {
         self.index = OnceLock::new();
         Ok(())
     }
+}
+
+/// Makes a rename in `path`'s directory durable (POSIX needs the directory
+/// itself flushed; Windows has no such step).
+fn sync_parent_dir(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 fn is_at_or_below(folded_path: &str, folded_prefix: &str) -> bool {

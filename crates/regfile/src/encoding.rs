@@ -3,15 +3,18 @@
 /// How a `.reg` file's text is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Encoding {
     /// Windows-1252, the ANSI code page of `REGEDIT4` files.
+    #[cfg_attr(feature = "serde", serde(rename = "windows-1252"))]
     Windows1252,
     /// UTF-16 little-endian with a byte order mark: what regedit writes for version 5.
+    #[cfg_attr(feature = "serde", serde(rename = "utf-16le"))]
     Utf16Le,
     /// UTF-8 without a byte order mark (accepted by regedit for version 5).
+    #[cfg_attr(feature = "serde", serde(rename = "utf-8"))]
     Utf8,
     /// UTF-8 with a byte order mark.
+    #[cfg_attr(feature = "serde", serde(rename = "utf-8-bom"))]
     Utf8Bom,
 }
 
@@ -21,7 +24,8 @@ impl Encoding {
         match self {
             Encoding::Windows1252 => "Windows-1252",
             Encoding::Utf16Le => "UTF-16LE",
-            Encoding::Utf8 | Encoding::Utf8Bom => "UTF-8",
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Utf8Bom => "UTF-8 with BOM",
         }
     }
 
@@ -87,7 +91,7 @@ pub(crate) fn cp1252_encode(ch: char) -> Option<u8> {
 /// The line break a file uses; new lines are written with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum LineEnding {
     /// `\r\n`, what regedit writes.
     CrLf,
@@ -98,6 +102,15 @@ pub enum LineEnding {
 }
 
 impl LineEnding {
+    /// `CRLF`, `LF` or `CR`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LineEnding::CrLf => "CRLF",
+            LineEnding::Lf => "LF",
+            LineEnding::Cr => "CR",
+        }
+    }
+
     /// The characters of the line break.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -43,6 +43,9 @@ pub use encoding::{Encoding, LineEnding};
 pub use error::{Error, Problem, Warning};
 pub use value::{RegType, Value};
 
+/// This crate's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The two `.reg` file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

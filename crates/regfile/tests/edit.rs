@@ -250,10 +250,21 @@ fn save_replaces_the_file_atomically() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("profile.reg");
     std::fs::write(&path, utf16(ORIGINAL)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
     let mut file = RegFile::read(&path).unwrap();
     file.set_value(KEY, "Port", Value::dword(993)).unwrap();
     file.save(&path).unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), file.to_bytes());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "permissions kept");
+    }
     let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left behind");
     let err = file
