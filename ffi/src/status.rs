@@ -1,0 +1,107 @@
+//! Status codes: what every fallible export returns.
+//!
+//! `olk_status` is an `int32_t`. `OLK_OK` (0) is success; every other value
+//! is a failure whose detail is in `olk_last_error_message`. Codes are never
+//! negative and never reused: a code keeps its meaning forever, a retired
+//! code stays retired. Each crate owns a range:
+//!
+//! | range     | owner                          |
+//! |-----------|--------------------------------|
+//! | 0         | `OLK_OK`                       |
+//! | 1-999     | general (this module)          |
+//! | 1000-1999 | olkit-regfile                  |
+//! | 2000-2999 | olkit-manifest                 |
+//! | 3000-3999 | olkit-msi-query                |
+//! | 4000-4999 | olkit-profile-convert          |
+//! | 5000-5999 | olkit-dbmigrate                |
+//!
+//! A new code is a `pub const OLK_...: olk_status` (cbindgen turns it into a
+//! `#define`), an arm in [`describe`], and a constant in
+//! `bindings/dotnet/Olkit.cs` (`Olkit.Status`); the header tests check the
+//! three agree.
+
+use std::ffi::{c_char, CStr};
+
+use crate::boundary::boundary_value;
+
+/// Result of every fallible olkit function: `OLK_OK` (0) on success, a
+/// positive code on failure, with the detail in `olk_last_error_message`.
+///
+/// Codes are never negative and never reused. Ranges: 1-999 general,
+/// 1000-1999 regfile, 2000-2999 manifest, 3000-3999 msi-query,
+/// 4000-4999 profile-convert, 5000-5999 dbmigrate.
+#[allow(non_camel_case_types)]
+pub type olk_status = i32;
+
+/// Success.
+pub const OLK_OK: olk_status = 0;
+/// A pointer argument that must not be NULL was NULL.
+pub const OLK_NULL_ARGUMENT: olk_status = 1;
+/// A string argument was not valid UTF-8.
+pub const OLK_INVALID_UTF8: olk_status = 2;
+/// An argument had a value the function does not accept.
+pub const OLK_INVALID_ARGUMENT: olk_status = 3;
+/// A caller-provided buffer is too small; the size needed was reported.
+pub const OLK_BUFFER_TOO_SMALL: olk_status = 4;
+/// An input/output operation failed (file not found, permission denied...).
+pub const OLK_IO: olk_status = 5;
+/// olkit panicked (a bug in olkit); the panic was stopped at the boundary.
+pub const OLK_PANIC: olk_status = 6;
+/// A numeric argument or index is out of range.
+pub const OLK_OUT_OF_RANGE: olk_status = 7;
+/// A progress callback returned non-zero: the operation was cancelled.
+pub const OLK_CANCELLED: olk_status = 8;
+/// A string to return contains a NUL byte, so it cannot be a C string.
+pub const OLK_EMBEDDED_NUL: olk_status = 9;
+
+/// The text `olk_status_str` returns for a code no arm of [`describe`] knows.
+/// (Not `pub`: cbindgen would try to export it.)
+const UNKNOWN_STATUS: &CStr = c"unknown status";
+
+/// Static description of a status code; `"unknown status"` for codes this
+/// library does not know.
+pub fn describe(status: olk_status) -> &'static CStr {
+    match status {
+        OLK_OK => c"success",
+        OLK_NULL_ARGUMENT => c"a required pointer argument was NULL",
+        OLK_INVALID_UTF8 => c"a string argument is not valid UTF-8",
+        OLK_INVALID_ARGUMENT => c"invalid argument",
+        OLK_BUFFER_TOO_SMALL => c"the output buffer is too small",
+        OLK_IO => c"input/output error",
+        OLK_PANIC => c"internal error: olkit panicked (this is a bug in olkit)",
+        OLK_OUT_OF_RANGE => c"value out of range",
+        OLK_CANCELLED => c"cancelled by the progress callback",
+        OLK_EMBEDDED_NUL => c"a string contains an embedded NUL byte",
+        _ => UNKNOWN_STATUS,
+    }
+}
+
+/// Returns a static, NUL-terminated English description of `status`; never
+/// NULL, `"unknown status"` for codes this library does not know. The string
+/// must not be freed. Does not change the last error.
+#[unsafe(no_mangle)]
+pub extern "C" fn olk_status_str(status: olk_status) -> *const c_char {
+    boundary_value(UNKNOWN_STATUS.as_ptr(), || describe(status).as_ptr())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_general_code_is_described_and_unknown_codes_are_not() {
+        for code in OLK_OK..=OLK_EMBEDDED_NUL {
+            assert_ne!(describe(code), UNKNOWN_STATUS, "code {code}");
+        }
+        for code in [-1, OLK_EMBEDDED_NUL + 1, 999, 1000, i32::MAX, i32::MIN] {
+            assert_eq!(describe(code), UNKNOWN_STATUS, "code {code}");
+        }
+    }
+
+    #[test]
+    fn status_str_returns_the_static_description() {
+        let ptr = olk_status_str(OLK_PANIC);
+        assert_eq!(ptr, describe(OLK_PANIC).as_ptr());
+        assert_eq!(olk_status_str(12345), UNKNOWN_STATUS.as_ptr());
+    }
+}

@@ -1,0 +1,487 @@
+//! Builds and runs the C, C++ and C# tests of the C ABI against the
+//! `libolkit.so` cargo built for this very test run.
+//!
+//! - every `tests/c/*.c` is a C99 program, run natively and under valgrind;
+//! - every `tests/cpp/*.cpp` is a C++17 program using `olkit.hpp`, run
+//!   natively and under valgrind;
+//! - every `tests/dotnet/Test*.cs` is a C# program, compiled by mcs with
+//!   `bindings/dotnet/Olkit.cs` and the other (support) `tests/dotnet/*.cs`,
+//!   run by mono;
+//! - `olkit.h` alone compiles as C99 and C++17, `olkit.hpp` as C++17.
+//!
+//! A program passes when it exits 0 and its last line is `N passed, 0 failed`
+//! with N > 0. Shared assertion helpers: `tests/c/check.h` (C and C++),
+//! `tests/dotnet/Check.cs`. New handle types add test files; this harness
+//! picks them up. Build outputs go to `target/tmp/olkit-ffi/<profile>/`.
+//!
+//! The library is found next to the test executable, in
+//! `target/<profile>/deps/` (see [`deps_dir`]); the programs link and load
+//! a checked private copy of it (see [`library_dir`]). A missing compiler,
+//! mono, valgrind or nm fails the test, naming `.ci/install-deps`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stderr,
+    reason = "tests"
+)]
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::thread;
+use std::time::{Duration, Instant};
+
+const INSTALL_HINT: &str = "run `.ci/install-deps`, the project's installer of the test \
+     tools (these tests need gcc, g++, nm, mcs, mono and valgrind), then \
+     `cargo test --workspace --all-features`";
+const COMPILE_TIMEOUT: Duration = Duration::from_secs(180);
+const RUN_TIMEOUT: Duration = Duration::from_secs(300);
+const WARNINGS: [&str; 4] = ["-Wall", "-Wextra", "-pedantic", "-Werror"];
+
+/// Where things are for one test.
+struct Harness {
+    root: PathBuf,
+    lib_dir: PathBuf,
+    /// Fresh output directory of this test.
+    out: PathBuf,
+}
+
+impl Harness {
+    fn new(test: &str) -> Self {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .to_owned();
+        let lib_dir = library_dir().to_owned();
+        let out = scratch_dir().join(test);
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out).unwrap();
+        Self { root, lib_dir, out }
+    }
+
+    /// `LD_LIBRARY_PATH` for the programs: our library first. (`cargo test`
+    /// puts `target/<profile>/deps` on it, and it takes precedence over
+    /// the programs' rpath.)
+    fn library_path(&self) -> OsString {
+        let mut path = OsString::from(&self.lib_dir);
+        if let Some(existing) = std::env::var_os("LD_LIBRARY_PATH") {
+            path.push(":");
+            path.push(existing);
+        }
+        path
+    }
+
+    fn include_dir(&self) -> PathBuf {
+        self.root.join("include")
+    }
+
+    /// `dir/*` files of the repository whose name satisfies `wanted`, sorted.
+    fn sources(&self, dir: &str, wanted: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+        let dir = self.root.join(dir);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+            .map(|entry| entry.unwrap().path())
+            .filter(|p| p.is_file() && p.file_name().and_then(|n| n.to_str()).is_some_and(&wanted))
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "no test sources in {}", dir.display());
+        files
+    }
+
+    /// Compiles each C or C++ test program in `dir` with `compiler` and
+    /// `flags`, linked against libolkit.so; returns the executables.
+    fn build_native(&self, compiler: &str, flags: &[&str], dir: &str, ext: &str) -> Vec<PathBuf> {
+        let compiler = tool(compiler);
+        let suffix = format!(".{ext}");
+        self.sources(dir, |name| name.ends_with(&suffix))
+            .into_iter()
+            .map(|src| {
+                let exe = self.out.join(src.file_stem().unwrap());
+                let mut cmd = Command::new(&compiler);
+                cmd.args(flags)
+                    .args(WARNINGS)
+                    .arg("-g")
+                    .args(test_panic_define())
+                    .arg(format!(
+                        "-DOLKIT_EXPECTED_VERSION=\"{}\"",
+                        env!("CARGO_PKG_VERSION")
+                    ))
+                    .arg("-I")
+                    .arg(self.include_dir())
+                    .arg("-I")
+                    .arg(self.root.join("tests/c"))
+                    .arg(&src)
+                    .arg("-o")
+                    .arg(&exe)
+                    .arg("-L")
+                    .arg(&self.lib_dir)
+                    .arg("-lolkit")
+                    .arg(format!("-Wl,-rpath,{}", self.lib_dir.display()));
+                compile(cmd);
+                exe
+            })
+            .collect()
+    }
+
+    fn build_c(&self) -> Vec<PathBuf> {
+        self.build_native("gcc", &["-std=c99"], "tests/c", "c")
+    }
+
+    fn build_cpp(&self) -> Vec<PathBuf> {
+        self.build_native("g++", &["-std=c++17"], "tests/cpp", "cpp")
+    }
+
+    /// Runs each program directly, or under valgrind.
+    fn run_native(&self, programs: &[PathBuf], under_valgrind: bool) {
+        let valgrind = under_valgrind.then(|| tool("valgrind"));
+        for exe in programs {
+            let mut cmd = match &valgrind {
+                Some(valgrind) => {
+                    let mut cmd = Command::new(valgrind);
+                    cmd.args([
+                        "--error-exitcode=99",
+                        "--leak-check=full",
+                        "--errors-for-leak-kinds=definite",
+                    ])
+                    .arg(exe);
+                    cmd
+                }
+                None => Command::new(exe),
+            };
+            cmd.current_dir(&self.out)
+                .env("LD_LIBRARY_PATH", self.library_path());
+            expect_all_passed(cmd);
+        }
+    }
+}
+
+/// `target/<profile>/deps`, where cargo builds the library for this run.
+/// The test executable is `target/<profile>/deps/languages-<hash>`, next to
+/// `libolkit.so`: the lib target has crate-type cdylib, so building it as a
+/// dependency of this test builds the shared library too. (It is copied
+/// up to `target/<profile>/` only by builds that ask for the lib itself,
+/// such as `cargo build`, so it is not looked for there.)
+fn deps_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        exe.parent()
+            .unwrap_or_else(|| panic!("unexpected test executable path {}", exe.display()))
+            .to_owned()
+    })
+}
+
+/// The profile directory name (`debug`, `release`...): the parent of `deps`.
+fn profile_name() -> String {
+    let profile_dir = deps_dir().parent().and_then(Path::file_name);
+    profile_dir.unwrap().to_string_lossy().into_owned()
+}
+
+/// `target/tmp/olkit-ffi/<profile>`: every build output of this harness.
+fn scratch_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("olkit-ffi")
+        .join(profile_name())
+}
+
+/// The directory of the libolkit.so the programs link and load: a private
+/// copy, made once per run, of `target/<profile>/deps/libolkit.so`.
+///
+/// Cargo gives a cdylib the same file name whatever its features, so a
+/// build of olkit-ffi without `test-panic` (a plain `cargo build`, or
+/// another cargo run sharing the target directory) replaces the library
+/// this run built, and cargo does not notice when it considers its own
+/// build fresh. The copy is checked for the exports this run expects; if
+/// they are missing, the library is rebuilt with cargo in a separate
+/// target directory.
+fn library_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = scratch_dir().join("lib");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let copy = dir.join(LIBRARY);
+        let built = deps_dir().join(LIBRARY);
+        assert!(
+            built.is_file(),
+            "{} does not exist: cargo builds it for the tests of olkit-ffi (crate-type cdylib); \
+             run `cargo build -p olkit-ffi --all-features` and retry",
+            built.display()
+        );
+        std::fs::copy(&built, &copy).unwrap();
+        if let Some(missing) = missing_export(&copy) {
+            eprintln!(
+                "note: {} lacks `{missing}` (it was built with other features); \
+                 rebuilding olkit-ffi in a separate target directory",
+                built.display()
+            );
+            std::fs::copy(rebuild_library(), &copy).unwrap();
+            if let Some(missing) = missing_export(&copy) {
+                panic!("the rebuilt {LIBRARY} still lacks `{missing}`");
+            }
+        }
+        dir
+    })
+}
+
+const LIBRARY: &str = "libolkit.so";
+
+/// An export this test run needs that `lib` does not define, if any.
+fn missing_export(lib: &Path) -> Option<&'static str> {
+    let mut cmd = Command::new(tool("nm"));
+    cmd.args(["-D", "--defined-only"]).arg(lib);
+    let done = run(cmd, COMPILE_TIMEOUT);
+    assert!(
+        done.status.success(),
+        "nm -D {} failed: {}",
+        lib.display(),
+        done.stderr
+    );
+    let defined: Vec<&str> = done
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().last())
+        .collect();
+    let mut needed = vec!["olk_version", "olk_last_error_message"];
+    if cfg!(feature = "test-panic") {
+        needed.push("olk_test_panic");
+    }
+    needed.into_iter().find(|name| !defined.contains(name))
+}
+
+/// Builds the library with this run's features and profile in
+/// `target/tmp/olkit-ffi/<profile>/cargo`; returns its path.
+fn rebuild_library() -> PathBuf {
+    let target_dir = scratch_dir().join("cargo");
+    let profile = profile_name();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "--lib", "-p", "olkit-ffi", "--profile"])
+        .arg(if profile == "debug" { "dev" } else { &profile })
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")));
+    if cfg!(feature = "test-panic") {
+        cmd.args(["--features", "test-panic"]);
+    }
+    let done = run(cmd, Duration::from_secs(1200));
+    assert!(
+        done.status.success(),
+        "rebuilding olkit-ffi failed:\n{}",
+        done.stderr
+    );
+    target_dir.join(profile).join(LIBRARY)
+}
+
+/// `-DOLKIT_TEST_PANIC` when the library has the test exports.
+fn test_panic_define() -> Option<&'static str> {
+    cfg!(feature = "test-panic").then_some("-DOLKIT_TEST_PANIC")
+}
+
+/// The path of `name` on PATH; a missing tool fails the test.
+fn tool(name: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| panic!("`{name}` is not installed (not found on PATH): {INSTALL_HINT}"))
+}
+
+struct Finished {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `cmd` to completion, killing it after `timeout`.
+fn run(mut cmd: Command, timeout: Duration) -> Finished {
+    let shown = format!("{cmd:?}");
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child: Child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {shown}: {e}"));
+    let read_all = |stream: Option<Box<dyn Read + Send>>| {
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut stream) = stream {
+                let _ = stream.read_to_end(&mut bytes);
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = read_all(
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let stderr = read_all(
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{shown} did not finish within {timeout:?}");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    Finished {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
+/// Runs a compiler; any diagnostic fails the test.
+fn compile(cmd: Command) {
+    let shown = format!("{cmd:?}");
+    let done = run(cmd, COMPILE_TIMEOUT);
+    assert!(
+        done.status.success(),
+        "compilation failed ({}): {shown}\n{}{}",
+        done.status,
+        done.stdout,
+        done.stderr
+    );
+}
+
+/// Runs a test program: it must exit 0 with the last line `N passed, 0 failed`.
+fn expect_all_passed(cmd: Command) {
+    let shown = format!("{cmd:?}");
+    let done = run(cmd, RUN_TIMEOUT);
+    let last = done
+        .stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    let passed = last
+        .strip_suffix(" passed, 0 failed")
+        .and_then(|n| n.parse::<u32>().ok())
+        .is_some_and(|n| n > 0);
+    assert!(
+        done.status.success() && passed,
+        "{shown} failed ({}); last line {last:?}\n--- stdout\n{}--- stderr\n{}",
+        done.status,
+        done.stdout,
+        done.stderr
+    );
+}
+
+#[test]
+fn c_programs_pass() {
+    let h = Harness::new("c");
+    let programs = h.build_c();
+    h.run_native(&programs, false);
+}
+
+#[test]
+fn c_programs_pass_under_valgrind() {
+    let h = Harness::new("c-valgrind");
+    let programs = h.build_c();
+    h.run_native(&programs, true);
+}
+
+#[test]
+fn cpp_programs_pass() {
+    let h = Harness::new("cpp");
+    let programs = h.build_cpp();
+    h.run_native(&programs, false);
+}
+
+#[test]
+fn cpp_programs_pass_under_valgrind() {
+    let h = Harness::new("cpp-valgrind");
+    let programs = h.build_cpp();
+    h.run_native(&programs, true);
+}
+
+#[test]
+fn header_compiles_alone_as_c99_and_cpp17() {
+    let h = Harness::new("header");
+    let c_unit = h.out.join("olkit_h.c");
+    std::fs::write(
+        &c_unit,
+        "#include \"olkit.h\"\n#include \"olkit.h\" /* include guard */\n\
+         int main(void) { return OLK_OK + (int)OLKIT_ABI_VERSION - 1; }\n",
+    )
+    .unwrap();
+    let cpp_unit = h.out.join("olkit_hpp.cpp");
+    std::fs::write(
+        &cpp_unit,
+        "#include \"olkit.h\"\n#include \"olkit.hpp\"\n#include \"olkit.hpp\"\n\
+         int main() { return OLK_OK; }\n",
+    )
+    .unwrap();
+    let (gcc, gxx) = (tool("gcc"), tool("g++"));
+    for define in [None, Some("-DOLKIT_TEST_PANIC")] {
+        for (compiler, std, unit) in [(&gcc, "-std=c99", &c_unit), (&gxx, "-std=c++17", &cpp_unit)]
+        {
+            let mut cmd = Command::new(compiler);
+            cmd.arg(std)
+                .args(WARNINGS)
+                .args(define)
+                .arg("-I")
+                .arg(h.include_dir())
+                .arg("-c")
+                .arg(unit)
+                .arg("-o")
+                .arg(h.out.join("unit.o"));
+            if std == "-std=c99" {
+                cmd.arg("-Wstrict-prototypes");
+            }
+            compile(cmd);
+        }
+    }
+}
+
+#[test]
+fn dotnet_programs_pass_on_mono() {
+    let h = Harness::new("dotnet");
+    let (mcs, mono) = (tool("mcs"), tool("mono"));
+    let support = h.sources("tests/dotnet", |n| {
+        n.ends_with(".cs") && !n.starts_with("Test")
+    });
+    let programs = h.sources("tests/dotnet", |n| {
+        n.ends_with(".cs") && n.starts_with("Test")
+    });
+    for src in programs {
+        let exe = h.out.join(src.file_stem().unwrap()).with_extension("exe");
+        let mut cmd = Command::new(&mcs);
+        cmd.args(["-nologo", "-warnaserror+", "-langversion:7", "-target:exe"])
+            .arg(format!("-out:{}", exe.display()))
+            .arg(h.root.join("bindings/dotnet/Olkit.cs"))
+            .args(&support)
+            .arg(&src);
+        compile(cmd);
+        let mut cmd = Command::new(&mono);
+        cmd.arg("--debug")
+            .arg(&exe)
+            .current_dir(&h.out)
+            .env("LD_LIBRARY_PATH", h.library_path())
+            .env("OLKIT_EXPECTED_VERSION", env!("CARGO_PKG_VERSION"))
+            .env(
+                "OLKIT_TEST_PANIC",
+                if cfg!(feature = "test-panic") {
+                    "1"
+                } else {
+                    "0"
+                },
+            );
+        expect_all_passed(cmd);
+    }
+}
