@@ -675,7 +675,7 @@ fn same_as_writer(file: &RegFile, bytes: &[u8]) -> bool {
     let mut rest = bytes;
     while !rest.is_empty() {
         // Comment lines start at an even offset (UTF-16 units).
-        if rest.starts_with(&comment) && (bytes.len() - rest.len()) % 2 == 0 {
+        if rest.starts_with(&comment) && (bytes.len() - rest.len()).is_multiple_of(2) {
             rest = &rest[comment.len()..];
         } else {
             stripped.push(rest[0]);

@@ -132,10 +132,21 @@ impl RegFile {
 
     /// Parses a file with the given options.
     pub fn parse_with(bytes: &[u8], options: &ParseOptions) -> Result<RegFile, Error> {
+        if bytes.len() as u64 > options.input_limit() {
+            return Err(Error::TooLarge {
+                size: bytes.len() as u64,
+                limit: options.input_limit(),
+            });
+        }
+        RegFile::parse_owned(bytes.to_vec(), options)
+    }
+
+    /// Parses a file whose bytes the caller hands over, saving a copy.
+    pub fn parse_owned(bytes: Vec<u8>, options: &ParseOptions) -> Result<RegFile, Error> {
         let _span = tracing::debug_span!("regfile_parse", bytes = bytes.len()).entered();
-        let parsed = parse::parse(bytes, options)?;
+        let parsed = parse::parse(&bytes, options)?;
         Ok(RegFile {
-            source: bytes.to_vec(),
+            source: bytes,
             encoding: parsed.encoding,
             format: parsed.format,
             line_ending: parsed.line_ending,
@@ -166,7 +177,7 @@ impl RegFile {
             });
         }
         let bytes = std::fs::read(path).map_err(io)?;
-        RegFile::parse_with(&bytes, options)
+        RegFile::parse_owned(bytes, options)
     }
 
     /// An empty file with just the header, in the encoding regedit uses for

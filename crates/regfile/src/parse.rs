@@ -5,6 +5,8 @@
 //! and every line keeps the byte range it came from: writing those ranges
 //! back gives the input byte for byte.
 
+use std::borrow::Cow;
+
 use crate::doc::{KeyHead, Line, LineKind, Raw, Section};
 use crate::encoding::{cp1252_decode, Encoding, LineEnding};
 use crate::value::RegType;
@@ -44,15 +46,16 @@ pub(crate) fn parse(bytes: &[u8], options: &ParseOptions) -> Result<Parsed, Erro
         });
     }
     if let Some(body) = bytes.strip_prefix(Encoding::Utf16Le.bom()) {
-        if body.len() % 2 != 0 {
+        if !body.len().is_multiple_of(2) {
             return Err(Error::Encoding {
                 encoding: Encoding::Utf16Le.name(),
                 offset: bytes.len() - 1,
                 line: line_of_offset(bytes, bytes.len() - 1),
             });
         }
-        let units = crate::value::le_units(body);
-        return Parser::new(&units, Encoding::Utf16Le, options).run();
+        // Parsed in place: the length is even, so there is no remainder.
+        let (units, _) = body.as_chunks::<2>();
+        return Parser::new(units, Encoding::Utf16Le, options).run();
     }
     let (encoding, body) = match bytes.strip_prefix(Encoding::Utf8Bom.bom()) {
         Some(body) => (Encoding::Utf8Bom, body),
@@ -107,18 +110,31 @@ fn line_of_offset(bytes: &[u8], offset: usize) -> usize {
     line
 }
 
-/// A code unit of the file: `u8` or `u16`.
-pub(crate) trait Unit: Copy + Into<u32> {
+/// A code unit of the file: a byte, or a little-endian UTF-16 unit as its
+/// two bytes (so the input is parsed where it lies, without a copy).
+pub(crate) trait Unit: Copy {
     /// Bytes per unit.
     const SIZE: usize;
+    /// The unit's numeric value.
+    fn code(self) -> u32;
     /// Text of a run of units.
     fn decode(encoding: Encoding, units: &[Self]) -> String;
     /// Appends the UTF-16 units of a run of units.
     fn push_utf16(encoding: Encoding, units: &[Self], out: &mut Vec<u16>);
+    /// Appends the UTF-16LE bytes of a run of units.
+    fn push_utf16le(encoding: Encoding, units: &[Self], out: &mut Vec<u8>) {
+        let mut utf16 = Vec::with_capacity(units.len());
+        Self::push_utf16(encoding, units, &mut utf16);
+        out.extend(utf16.iter().flat_map(|u| u.to_le_bytes()));
+    }
 }
 
 impl Unit for u8 {
     const SIZE: usize = 1;
+
+    fn code(self) -> u32 {
+        u32::from(self)
+    }
 
     fn decode(encoding: Encoding, units: &[u8]) -> String {
         match encoding {
@@ -140,30 +156,44 @@ impl Unit for u8 {
     }
 }
 
-impl Unit for u16 {
+impl Unit for [u8; 2] {
     const SIZE: usize = 2;
 
-    fn decode(_: Encoding, units: &[u16]) -> String {
-        String::from_utf16_lossy(units)
+    fn code(self) -> u32 {
+        u32::from(u16::from_le_bytes(self))
     }
 
-    fn push_utf16(_: Encoding, units: &[u16], out: &mut Vec<u16>) {
-        out.extend_from_slice(units);
+    fn decode(_: Encoding, units: &[[u8; 2]]) -> String {
+        char::decode_utf16(units.iter().map(|&u| u16::from_le_bytes(u)))
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect()
+    }
+
+    fn push_utf16(_: Encoding, units: &[[u8; 2]], out: &mut Vec<u16>) {
+        out.extend(units.iter().map(|&u| u16::from_le_bytes(u)));
+    }
+
+    fn push_utf16le(_: Encoding, units: &[[u8; 2]], out: &mut Vec<u8>) {
+        out.extend_from_slice(units.as_flattened());
     }
 }
 
 fn is<U: Unit>(unit: U, ascii: u8) -> bool {
-    unit.into() == u32::from(ascii)
+    unit.code() == u32::from(ascii)
 }
 
 fn is_ws<U: Unit>(unit: U) -> bool {
-    matches!(unit.into(), 0x20 | 0x09)
+    matches!(unit.code(), 0x20 | 0x09)
 }
 
 fn hex_digit<U: Unit>(unit: U) -> Option<u8> {
-    char::from_u32(unit.into())
-        .and_then(|c| c.to_digit(16))
-        .and_then(|d| u8::try_from(d).ok())
+    let digit = match unit.code() {
+        c @ 0x30..=0x39 => c - 0x30,
+        c @ 0x41..=0x46 => c - 0x41 + 10,
+        c @ 0x61..=0x66 => c - 0x61 + 10,
+        _ => return None,
+    };
+    u8::try_from(digit).ok()
 }
 
 /// One physical line: its content `start..end` and where the next one starts.
@@ -428,10 +458,9 @@ impl<'a, U: Unit> Parser<'a, U> {
                 .quoted(line, i)
                 .ok_or(at(Problem::UnterminatedString, line.len()))?;
             expect_end(next)?;
-            let mut utf16 = Vec::with_capacity(units.len() + 1);
-            U::push_utf16(self.encoding, &units, &mut utf16);
-            utf16.push(0);
-            let bytes = utf16.iter().flat_map(|u| u.to_le_bytes()).collect();
+            let mut bytes = Vec::with_capacity(units.len() * 2 + 2);
+            U::push_utf16le(self.encoding, &units, &mut bytes);
+            bytes.extend([0, 0]);
             return Ok(Parsed1::Value {
                 name,
                 value: Value::new(RegType::SZ, bytes),
@@ -511,7 +540,7 @@ impl<'a, U: Unit> Parser<'a, U> {
         start: usize,
         last: &mut PhysLine,
     ) -> Result<Vec<u8>, At> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.content(first).len() / 3 + 1);
         let mut current = first;
         let mut line = self.content(first);
         let mut i = start;
@@ -570,13 +599,18 @@ impl<'a, U: Unit> Parser<'a, U> {
     /// The unescaped content of the quoted string opening at `open`, and the
     /// index after its closing quote. Only `\\` and `\"` are escapes, as in
     /// regedit; any other backslash stays as it is.
-    fn quoted(&mut self, line: &[U], open: usize) -> Option<(Vec<U>, usize)> {
+    fn quoted(&mut self, line: &'a [U], open: usize) -> Option<(Cow<'a, [U]>, usize)> {
+        let body = line.get(open + 1..)?;
+        let stop = body.iter().position(|&u| is(u, b'"') || is(u, b'\\'))?;
+        if body.get(stop).is_some_and(|&u| is(u, b'"')) {
+            return Some((Cow::Borrowed(body.get(..stop)?), open + stop + 2));
+        }
         self.scratch.clear();
         let mut i = open + 1;
         loop {
             let c = *line.get(i)?;
             if is(c, b'"') {
-                return Some((std::mem::take(&mut self.scratch), i + 1));
+                return Some((Cow::Owned(self.scratch.clone()), i + 1));
             }
             if is(c, b'\\') {
                 if let Some(&next) = line.get(i + 1) {

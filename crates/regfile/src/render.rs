@@ -123,7 +123,7 @@ fn push_hex(out: &mut String, bytes: &[u8], eol: &str) {
 /// no line breaks, and (for `REGEDIT4`) only Windows-1252 characters.
 /// Anything else is written as `hex(1):`, which imports back byte for byte.
 fn plain_string(format: Format, data: &[u8]) -> Option<String> {
-    if data.len() % 2 != 0 {
+    if !data.len().is_multiple_of(2) {
         return None;
     }
     let units = le_units(data);
@@ -144,7 +144,7 @@ fn plain_string(format: Format, data: &[u8]) -> Option<String> {
 /// `REG_EXPAND_SZ` and `REG_MULTI_SZ` data in the ANSI code page, the way
 /// `REGEDIT4` files spell them.
 fn to_ansi(value: &Value) -> Result<Vec<u8>, Error> {
-    if value.data().len() % 2 != 0 {
+    if !value.data().len().is_multiple_of(2) {
         return Err(Error::BadData {
             ty: value.ty(),
             reason: "UTF-16 data has an odd number of bytes",

@@ -218,7 +218,7 @@ impl Value {
     }
 
     fn units(&self) -> Result<Vec<u16>, Error> {
-        if self.data.len() % 2 != 0 {
+        if !self.data.len().is_multiple_of(2) {
             return Err(Error::BadData {
                 ty: self.ty,
                 reason: "UTF-16 data has an odd number of bytes",
