@@ -814,10 +814,10 @@ fn check_key_path(path: &str) -> Result<(), Error> {
 }
 
 fn check_value_name(name: &str) -> Result<(), Error> {
-    if name.contains(['\r', '\n', '\0']) {
+    if name.contains('\0') {
         return Err(Error::InvalidValueName {
             name: name.to_string(),
-            reason: "it contains a line break or NUL",
+            reason: "it contains NUL",
         });
     }
     Ok(())

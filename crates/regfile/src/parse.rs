@@ -117,6 +117,8 @@ pub(crate) trait Unit: Copy {
     const SIZE: usize;
     /// The unit's numeric value.
     fn code(self) -> u32;
+    /// The unit of an ASCII character.
+    fn from_ascii(ascii: u8) -> Self;
     /// Text of a run of units.
     fn decode(encoding: Encoding, units: &[Self]) -> String;
     /// Appends the UTF-16 units of a run of units.
@@ -134,6 +136,10 @@ impl Unit for u8 {
 
     fn code(self) -> u32 {
         u32::from(self)
+    }
+
+    fn from_ascii(ascii: u8) -> u8 {
+        ascii
     }
 
     fn decode(encoding: Encoding, units: &[u8]) -> String {
@@ -161,6 +167,10 @@ impl Unit for [u8; 2] {
 
     fn code(self) -> u32 {
         u32::from(u16::from_le_bytes(self))
+    }
+
+    fn from_ascii(ascii: u8) -> [u8; 2] {
+        [ascii, 0]
     }
 
     fn decode(_: Encoding, units: &[[u8; 2]]) -> String {
@@ -597,8 +607,9 @@ impl<'a, U: Unit> Parser<'a, U> {
     }
 
     /// The unescaped content of the quoted string opening at `open`, and the
-    /// index after its closing quote. Only `\\` and `\"` are escapes, as in
-    /// regedit; any other backslash stays as it is.
+    /// index after its closing quote. The escapes are `\\`, `\"`, and `\n`
+    /// and `\r` for line breaks (as Wine's regedit writes and reads them);
+    /// any other backslash stays as it is.
     fn quoted(&mut self, line: &'a [U], open: usize) -> Option<(Cow<'a, [U]>, usize)> {
         let body = line.get(open + 1..)?;
         let stop = body.iter().position(|&u| is(u, b'"') || is(u, b'\\'))?;
@@ -614,8 +625,14 @@ impl<'a, U: Unit> Parser<'a, U> {
             }
             if is(c, b'\\') {
                 if let Some(&next) = line.get(i + 1) {
-                    if is(next, b'\\') || is(next, b'"') {
-                        self.scratch.push(next);
+                    let unescaped = match next.code() {
+                        0x5C | 0x22 => Some(next),
+                        0x6E => Some(U::from_ascii(b'\n')),
+                        0x72 => Some(U::from_ascii(b'\r')),
+                        _ => None,
+                    };
+                    if let Some(u) = unescaped {
+                        self.scratch.push(u);
                         i += 2;
                         continue;
                     }

@@ -23,12 +23,16 @@ fn name_prefix(name: &str, out: &mut String) {
     }
 }
 
+/// Escapes as regedit (Wine's) writes: `\\`, `\"`, and line breaks as `\r`, `\n`.
 fn escape_into(text: &str, out: &mut String) {
     for ch in text.chars() {
-        if ch == '\\' || ch == '"' {
-            out.push('\\');
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            _ => out.push(ch),
         }
-        out.push(ch);
     }
 }
 
@@ -120,7 +124,7 @@ fn push_hex(out: &mut String, bytes: &[u8], eol: &str) {
 
 /// The text of `REG_SZ` data when it can be written as `"..."` without
 /// losing anything: exactly one terminating NUL and no other, valid UTF-16,
-/// no line breaks, and (for `REGEDIT4`) only Windows-1252 characters.
+/// and (for `REGEDIT4`) only Windows-1252 characters.
 /// Anything else is written as `hex(1):`, which imports back byte for byte.
 fn plain_string(format: Format, data: &[u8]) -> Option<String> {
     if !data.len().is_multiple_of(2) {
@@ -132,9 +136,6 @@ fn plain_string(format: Format, data: &[u8]) -> Option<String> {
         return None;
     }
     let text = String::from_utf16(body).ok()?;
-    if text.contains(['\r', '\n']) {
-        return None;
-    }
     if format == Format::Regedit4 && text.chars().any(|c| cp1252_encode(c).is_none()) {
         return None;
     }
@@ -196,8 +197,8 @@ mod tests {
 
     #[test]
     fn strings_that_would_lose_data_become_hex() {
-        // No terminator, an inner NUL, a line break: regedit would write a
-        // string that does not import back; we keep every byte.
+        // No terminator or an inner NUL: regedit would write a string that
+        // does not import back; we keep every byte.
         assert_eq!(
             line("s", Value::new(RegType::SZ, vec![b'a', 0])),
             r#""s"=hex(1):61,00"#
@@ -209,7 +210,7 @@ mod tests {
             ),
             r#""s"=hex(1):61,00,00,00,62,00,00,00"#
         );
-        assert!(line("s", Value::string("a\nb")).starts_with(r#""s"=hex(1):61,00,0a,00"#));
+        assert_eq!(line("s\r", Value::string("a\r\nb")), r#""s\r"="a\r\nb""#);
         let v4 =
             value_line(Format::Regedit4, "s", &Value::string("日"), "\r\n").unwrap_or_default();
         assert_eq!(v4, r#""s"=hex(1):e5,65,00,00"#);

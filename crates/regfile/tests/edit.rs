@@ -183,10 +183,10 @@ fn refused_edits_change_nothing() {
         file.set_value("HKEY_USERS\\日", "a", Value::dword(1)),
         file.set_value("NOT_A_ROOT\\x", "a", Value::dword(1)),
         file.set_value("HKEY_USERS\\x\\\\y", "a", Value::dword(1)),
-        file.set_value("HKEY_USERS\\x", "line\nbreak", Value::dword(1)),
+        file.set_value("HKEY_USERS\\x", "nul\0", Value::dword(1)),
         file.set_value("HKEY_USERS\\x\ny", "a", Value::dword(1)),
         file.add_key("HKEY_USERS\\").map(|_| ()),
-        file.rename_value("HKEY_USERS\\x", "a", "b\r"),
+        file.rename_value("HKEY_USERS\\x", "a", "b\0"),
     ];
     for result in refused {
         let err = format!("{:?}", result.unwrap_err());

@@ -99,11 +99,11 @@ fn detects_formats_and_encodings() {
 fn strings_are_utf16_with_terminator() {
     assert_eq!(one("\"x\"=\"abc\"\r\n").data(), b"a\0b\0c\0\0\0");
     assert_eq!(one("\"x\"=\"\"\r\n").data(), b"\0\0");
-    let v = one("\"x\"=\"a\\\\b\\\"c\\n\"\r\n");
+    let v = one("\"x\"=\"a\\\\b\\\"c\\n\\r\\t\\0\"\r\n");
     assert_eq!(
         v.as_str().unwrap(),
-        "a\\b\"c\\n",
-        "only \\\\ and \\\" are escapes"
+        "a\\b\"c\n\r\\t\\0",
+        "\\n and \\r are line breaks, other backslashes stay"
     );
     assert_eq!(
         one("\"x\"=\"Grüße 日本 😀\"").as_str().unwrap(),

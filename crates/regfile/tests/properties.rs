@@ -89,7 +89,7 @@ fn ws() -> impl Strategy<Value = &'static str> {
 fn text(enc: Enc, max: usize) -> BoxedStrategy<String> {
     let ansi = prop_oneof![
         8 => proptest::char::range('a', 'z'),
-        2 => proptest::sample::select(vec![' ', '\\', '"', ';', '[', ']', '=', '@', '-', ',', '#']),
+        2 => proptest::sample::select(vec![' ', '\\', '"', ';', '[', ']', '=', '@', '-', ',', '#', '\r', '\n']),
         1 => proptest::sample::select(vec!['é', 'ß', '€', 'Š', 'Œ', '™', 'ÿ']),
     ];
     if enc == Enc::Ansi {
@@ -108,7 +108,10 @@ fn text(enc: Enc, max: usize) -> BoxedStrategy<String> {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\r', "\\r")
+        .replace('\n', "\\n")
 }
 
 fn hex_spelling(bytes: &[u8], breaks: &[bool], upper: bool) -> String {
@@ -194,7 +197,7 @@ enum Item {
 fn item(enc: Enc) -> BoxedStrategy<Item> {
     prop_oneof![
         2 => ws().prop_map(Item::Blank),
-        1 => text(enc, 15).prop_map(|t| Item::Comment(format!("; {t}"))),
+        1 => text(enc, 15).prop_map(|t| Item::Comment(format!("; {}", t.replace(['\r', '\n'], " ")))),
         2 => (0usize..6, proptest::bool::weighted(0.1)).prop_map(|(k, del)| Item::Key(k, del)),
         6 => (text(enc, 8), value(enc)).prop_map(|(n, v)| Item::Set(n, v)),
         1 => text(enc, 8).prop_map(Item::Delete),
