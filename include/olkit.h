@@ -34,6 +34,175 @@
 #define OLKIT_ABI_VERSION 1
 
 /**
+ * The two `.reg` file formats (`uint32_t` values in function signatures).
+ */
+enum olk_reg_format
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `REGEDIT4`: text in the ANSI code page (Windows-1252).
+   */
+  OLK_REG_FORMAT_REGEDIT4 = 4,
+  /**
+   * `Windows Registry Editor Version 5.00`: Unicode text.
+   */
+  OLK_REG_FORMAT_REGEDIT5 = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_reg_format olk_reg_format;
+#else
+typedef uint32_t olk_reg_format;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The text encodings of `.reg` files (`uint32_t` values in function
+ * signatures). The `OLK_REG_ENC_` prefix keeps them apart from the status
+ * code `OLK_REG_ENCODING`.
+ */
+enum olk_reg_encoding
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Windows-1252, the ANSI code page of `REGEDIT4` files.
+   */
+  OLK_REG_ENC_WINDOWS_1252 = 1,
+  /**
+   * UTF-16 little-endian with a byte order mark: what regedit writes for
+   * version 5.
+   */
+  OLK_REG_ENC_UTF16LE = 2,
+  /**
+   * UTF-8 without a byte order mark.
+   */
+  OLK_REG_ENC_UTF8 = 3,
+  /**
+   * UTF-8 with a byte order mark.
+   */
+  OLK_REG_ENC_UTF8_BOM = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_reg_encoding olk_reg_encoding;
+#else
+typedef uint32_t olk_reg_encoding;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Flags of `olk_reg_file_parse` and `olk_reg_file_open`, combined with `|`
+ * into a `uint32_t`; 0 is strict reading.
+ */
+enum olk_reg_parse_flags
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Lenient reading: lines that do not parse are skipped, as regedit's
+   * import skips them, and reported as warnings
+   * (`olk_reg_file_warning`). Without it the first such line fails with
+   * `OLK_REG_SYNTAX`.
+   */
+  OLK_REG_PARSE_LENIENT = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_reg_parse_flags olk_reg_parse_flags;
+#else
+typedef uint32_t olk_reg_parse_flags;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Registry value types: Windows's own `REG_*` numbers (`uint32_t` values
+ * in function signatures). A `.reg` file may hold any 32-bit type number
+ * (`hex(N):`), so values outside this list can occur and are kept.
+ */
+enum olk_reg_type
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `REG_NONE`.
+   */
+  OLK_REG_NONE = 0,
+  /**
+   * `REG_SZ`: a NUL-terminated UTF-16LE string.
+   */
+  OLK_REG_SZ = 1,
+  /**
+   * `REG_EXPAND_SZ`: a UTF-16LE string with `%VARIABLE%` references.
+   */
+  OLK_REG_EXPAND_SZ = 2,
+  /**
+   * `REG_BINARY`.
+   */
+  OLK_REG_BINARY = 3,
+  /**
+   * `REG_DWORD`: a little-endian 32-bit number.
+   */
+  OLK_REG_DWORD = 4,
+  /**
+   * `REG_DWORD_BIG_ENDIAN`: a big-endian 32-bit number.
+   */
+  OLK_REG_DWORD_BIG_ENDIAN = 5,
+  /**
+   * `REG_LINK`: a UTF-16LE symbolic link target.
+   */
+  OLK_REG_LINK = 6,
+  /**
+   * `REG_MULTI_SZ`: NUL-terminated UTF-16LE strings, then one more NUL.
+   */
+  OLK_REG_MULTI_SZ = 7,
+  /**
+   * `REG_RESOURCE_LIST`.
+   */
+  OLK_REG_RESOURCE_LIST = 8,
+  /**
+   * `REG_FULL_RESOURCE_DESCRIPTOR`.
+   */
+  OLK_REG_FULL_RESOURCE_DESCRIPTOR = 9,
+  /**
+   * `REG_RESOURCE_REQUIREMENTS_LIST`.
+   */
+  OLK_REG_RESOURCE_REQUIREMENTS_LIST = 10,
+  /**
+   * `REG_QWORD`: a little-endian 64-bit number.
+   */
+  OLK_REG_QWORD = 11,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_reg_type olk_reg_type;
+#else
+typedef uint32_t olk_reg_type;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A `.reg` file (`REGEDIT4` or `Windows Registry Editor Version 5.00`),
+ * parsed losslessly: writing it back without edits gives the input byte
+ * for byte, and edits change only the lines they concern.
+ *
+ * Created by `olk_reg_file_parse`, `olk_reg_file_open` or
+ * `olk_reg_file_new`; released by `olk_reg_file_free`.
+ *
+ * Thread safety: functions that take a `const olk_reg_file *` only read
+ * the file and may run concurrently on one handle from several threads;
+ * a function that takes a non-const `olk_reg_file *` (an edit, or
+ * `olk_reg_file_free`) must not run concurrently with any other call on
+ * the same handle. Different handles are independent.
+ */
+typedef struct olk_reg_file olk_reg_file;
+
+/**
  * Result of every fallible olkit function: `OLK_OK` (0) on success, a
  * positive code on failure, with the detail in `olk_last_error_message`.
  *
@@ -93,6 +262,67 @@ typedef int32_t olk_status;
  */
 #define OLK_EMBEDDED_NUL 9
 
+/**
+ * The first line is neither `REGEDIT4` nor `Windows Registry Editor
+ * Version 5.00`: not a `.reg` file.
+ */
+#define OLK_REG_BAD_HEADER 1000
+
+/**
+ * A line does not follow the `.reg` grammar (strict reading); the message
+ * gives its line and column.
+ */
+#define OLK_REG_SYNTAX 1001
+
+/**
+ * The bytes are not valid in the file's encoding (UTF-16LE, UTF-8); the
+ * message gives the line and byte offset.
+ */
+#define OLK_REG_ENCODING 1002
+
+/**
+ * The input is larger than the size limit (`max_bytes`).
+ */
+#define OLK_REG_TOO_LARGE 1003
+
+/**
+ * The key or value is not in the file.
+ */
+#define OLK_REG_NOT_FOUND 1004
+
+/**
+ * A rename would overwrite a value that exists already.
+ */
+#define OLK_REG_VALUE_EXISTS 1005
+
+/**
+ * A key path cannot be written to a `.reg` file (no registry root such as
+ * `HKEY_CURRENT_USER`, an empty component, a line break).
+ */
+#define OLK_REG_INVALID_KEY_PATH 1006
+
+/**
+ * A value name cannot be written to a `.reg` file (today only a name with
+ * a NUL character, which a C string cannot carry).
+ */
+#define OLK_REG_INVALID_VALUE_NAME 1007
+
+/**
+ * Text the file's encoding cannot represent (Windows-1252 for `REGEDIT4`).
+ */
+#define OLK_REG_UNENCODABLE 1008
+
+/**
+ * A typed accessor was used on a value of another type.
+ */
+#define OLK_REG_TYPE_MISMATCH 1009
+
+/**
+ * The value has the right type but its bytes do not decode as that type
+ * (a `REG_DWORD` that is not 4 bytes, UTF-16 with an odd length...).
+ */
+#define OLK_REG_BAD_DATA 1010
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -135,6 +365,542 @@ void olk_bytes_free(uint8_t *ptr, size_t len);
  * NULL or valid for a write of one `size_t`.
  */
 olk_status olk_last_error_message(char *buf, size_t len, size_t *needed);
+
+/**
+ * Adds an empty `[path]` section at the end of the file unless importing
+ * the file already leaves that key in place. Stores in `*added`, unless
+ * `added` is NULL, 1 if the section was added, else 0.
+ *
+ * Errors: `OLK_NULL_ARGUMENT` (`file`, `path`), `OLK_INVALID_UTF8`,
+ * `OLK_REG_INVALID_KEY_PATH`, `OLK_REG_UNENCODABLE`. On failure the file
+ * is unchanged.
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle used by no other thread; `path`
+ * must be NULL or NUL-terminated; `added` must be NULL or writable.
+ */
+olk_status olk_reg_file_add_key(struct olk_reg_file *file, const char *path, uint8_t *added);
+
+/**
+ * Removes the key lines of `path` and of every key below it (compared
+ * case-insensitively), `[-KEY]` lines included, with all their lines.
+ * Stores in `*removed`, unless `removed` is NULL, 1 if there was any,
+ * else 0 (which is not an error).
+ *
+ * Errors: `OLK_NULL_ARGUMENT` (`file`, `path`), `OLK_INVALID_UTF8`.
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle used by no other thread; `path`
+ * must be NULL or NUL-terminated; `removed` must be NULL or writable.
+ */
+olk_status olk_reg_file_delete_key(struct olk_reg_file *file, const char *path, uint8_t *removed);
+
+/**
+ * Removes every line that assigns or deletes value `name` ("" for the
+ * default value) of `key`, under every key line of `key`. Stores in
+ * `*removed`, unless `removed` is NULL, 1 if there was any, else 0 (which
+ * is not an error).
+ *
+ * Errors: `OLK_NULL_ARGUMENT` (`file`, `key`, `name`), `OLK_INVALID_UTF8`.
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle used by no other thread; `key` and
+ * `name` must be NULL or NUL-terminated; `removed` must be NULL or
+ * writable.
+ */
+olk_status olk_reg_file_delete_value(struct olk_reg_file *file,
+                                     const char *key,
+                                     const char *name,
+                                     uint8_t *removed);
+
+/**
+ * Stores the file's text encoding in `*out`: one of `olk_reg_encoding`
+ * (`OLK_REG_ENC_WINDOWS_1252`, `OLK_REG_ENC_UTF16LE`, `OLK_REG_ENC_UTF8`,
+ * `OLK_REG_ENC_UTF8_BOM`). Edits write new lines in it.
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_reg_file_encoding(const struct olk_reg_file *file, uint32_t *out);
+
+/**
+ * Describes entry `entry_index` (0-based, file order) under key line
+ * `key_index`:
+ *
+ * - `*name`: the value name, "" for the default value (`@`), to be freed
+ *   with `olk_string_free`;
+ * - `*type`: the value type (`olk_reg_type`, or any other number the file
+ *   gave with `hex(N):`); 0 for a deletion;
+ * - `*is_deletion`: 1 for a `"name"=-` line, else 0;
+ * - `*data` / `*data_len`: the bytes the registry would hold (strings are
+ *   UTF-16LE with their NUL), to be freed with
+ *   `olk_bytes_free(*data, *data_len)`; NULL and 0 for a deletion or empty
+ *   data;
+ * - `*line`: the 1-based line number in the input, 0 for a line an edit
+ *   wrote.
+ *
+ * Each call walks the key line's entries up to `entry_index`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE` (`key_index` or
+ * `entry_index`), `OLK_EMBEDDED_NUL` (a name with a NUL character).
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle; every output must be NULL or
+ * writable.
+ */
+olk_status olk_reg_file_entry(const struct olk_reg_file *file,
+                              size_t key_index,
+                              size_t entry_index,
+                              char **name,
+                              uint32_t *type,
+                              uint8_t *is_deletion,
+                              uint8_t **data,
+                              size_t *data_len,
+                              size_t *line);
+
+/**
+ * Stores in `*out` the number of entries (value assignments `"name"=...`
+ * and value deletions `"name"=-`) under key line `key_index`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE` (`key_index`).
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_reg_file_entry_count(const struct olk_reg_file *file, size_t key_index, size_t *out);
+
+/**
+ * Stores the file's format in `*out`: `OLK_REG_FORMAT_REGEDIT4` or
+ * `OLK_REG_FORMAT_REGEDIT5`.
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_reg_file_format(const struct olk_reg_file *file, uint32_t *out);
+
+/**
+ * Releases a handle created by `olk_reg_file_parse`, `olk_reg_file_open`
+ * or `olk_reg_file_new`. NULL is a no-op. Does not change the last error.
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle, not used again afterwards and not
+ * in use by another thread.
+ */
+void olk_reg_file_free(struct olk_reg_file *file);
+
+/**
+ * Looks up the `REG_MULTI_SZ` value `name` of `key` (as
+ * `olk_reg_file_get_value`) and returns its strings as one buffer of
+ * `*len` bytes at `*data`: `*count` UTF-8 strings, each followed by a NUL
+ * byte, in order (no string contains a NUL; the list ends at the value's
+ * first empty string, as Windows reads it). Read it in C with
+ * `for (p = data; count--; p += strlen(p) + 1)`. Free it with
+ * `olk_bytes_free(*data, *len)`; an empty list is NULL, 0 bytes, count 0.
+ *
+ * Errors: those of `olk_reg_file_get_value`, `OLK_REG_TYPE_MISMATCH`
+ * (another type), `OLK_REG_BAD_DATA` (an odd number of bytes).
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle; `key` and `name` must be NULL or
+ * NUL-terminated; the outputs must be NULL or writable.
+ */
+olk_status olk_reg_file_get_multi_string(const struct olk_reg_file *file,
+                                         const char *key,
+                                         const char *name,
+                                         uint8_t **data,
+                                         size_t *len,
+                                         size_t *count);
+
+/**
+ * Looks up value `name` of `key` (as `olk_reg_file_get_value`) and stores
+ * its text in `*out` as UTF-8, to be freed with `olk_string_free`. The
+ * value must be `REG_SZ`, `REG_EXPAND_SZ` (returned unexpanded) or
+ * `REG_LINK`; its text ends at its first NUL, as Windows reads it, and
+ * unpaired UTF-16 surrogates become U+FFFD.
+ *
+ * Errors: those of `olk_reg_file_get_value`, `OLK_REG_TYPE_MISMATCH`
+ * (another type), `OLK_REG_BAD_DATA` (an odd number of bytes).
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle; `key` and `name` must be NULL or
+ * NUL-terminated; `out` must be NULL or writable.
+ */
+olk_status olk_reg_file_get_string(const struct olk_reg_file *file,
+                                   const char *key,
+                                   const char *name,
+                                   char **out);
+
+/**
+ * Looks up value `name` of `key` (as `olk_reg_file_get_value`) and stores
+ * its number in `*out`. The value must be `REG_DWORD` (little-endian) or
+ * `REG_DWORD_BIG_ENDIAN`, of exactly 4 bytes.
+ *
+ * Errors: those of `olk_reg_file_get_value`, `OLK_REG_TYPE_MISMATCH`,
+ * `OLK_REG_BAD_DATA` (not 4 bytes).
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle; `key` and `name` must be NULL or
+ * NUL-terminated; `out` must be NULL or writable.
+ */
+olk_status olk_reg_file_get_u32(const struct olk_reg_file *file,
+                                const char *key,
+                                const char *name,
+                                uint32_t *out);
+
+/**
+ * Looks up value `name` of `key` (as `olk_reg_file_get_value`) and stores
+ * its number in `*out`. The value must be `REG_QWORD` (little-endian), of
+ * exactly 8 bytes.
+ *
+ * Errors: those of `olk_reg_file_get_value`, `OLK_REG_TYPE_MISMATCH`,
+ * `OLK_REG_BAD_DATA` (not 8 bytes).
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle; `key` and `name` must be NULL or
+ * NUL-terminated; `out` must be NULL or writable.
+ */
+olk_status olk_reg_file_get_u64(const struct olk_reg_file *file,
+                                const char *key,
+                                const char *name,
+                                uint64_t *out);
+
+/**
+ * Looks up value `name` of `key` as importing the file would leave it:
+ * key and value names compare case-insensitively (as Windows compares
+ * them), the last assignment in the file wins, and a later `"name"=-`,
+ * `[-KEY]` or `[-PARENT]` removes it. `name` "" is the default value (`@`);
+ * it must not be NULL.
+ *
+ * Stores the type in `*type` and the data, the bytes the registry would
+ * hold, in `*data` / `*len`, to be freed with `olk_bytes_free(*data,
+ * *len)` (NULL and 0 for empty data).
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8` (`key`, `name`),
+ * `OLK_REG_NOT_FOUND` (the message names the key and the value).
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle; `key` and `name` must be NULL or
+ * NUL-terminated; the outputs must be NULL or writable.
+ */
+olk_status olk_reg_file_get_value(const struct olk_reg_file *file,
+                                  const char *key,
+                                  const char *name,
+                                  uint32_t *type,
+                                  uint8_t **data,
+                                  size_t *len);
+
+/**
+ * Describes key line `key_index` (0-based, file order): `*path`, the key
+ * path as spelled in the file without `[`, `]` or `-`, to be freed with
+ * `olk_string_free`; `*is_deletion`, 1 for a `[-KEY]` line (which deletes
+ * the key and its subkeys) and 0 otherwise; `*line`, its 1-based line
+ * number in the input, or 0 for a key an edit added.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE` (`key_index`),
+ * `OLK_EMBEDDED_NUL` (a path with a NUL character).
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle; `path`, `is_deletion` and `line`
+ * must be NULL or writable.
+ */
+olk_status olk_reg_file_key(const struct olk_reg_file *file,
+                            size_t key_index,
+                            char **path,
+                            uint8_t *is_deletion,
+                            size_t *line);
+
+/**
+ * Stores in `*out` the number of key lines (`[KEY]` and `[-KEY]`) of the
+ * file. A key may have several key lines; they are numbered 0 to
+ * `*out` - 1 in file order.
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_reg_file_key_count(const struct olk_reg_file *file, size_t *out);
+
+/**
+ * Creates an empty file with just the header line of `format`
+ * (`OLK_REG_FORMAT_REGEDIT4` or `OLK_REG_FORMAT_REGEDIT5`), in the
+ * encoding regedit writes it in (Windows-1252, or UTF-16LE with BOM), and
+ * returns it in `*out`, to be released with `olk_reg_file_free`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT` (`out`), `OLK_INVALID_ARGUMENT` (`format`).
+ *
+ * # Safety
+ *
+ * `out` must be NULL or writable.
+ */
+olk_status olk_reg_file_new(uint32_t format, struct olk_reg_file **out);
+
+/**
+ * Reads and parses the `.reg` file at `path` (UTF-8) and returns a new
+ * handle in `*out`, to be released with `olk_reg_file_free`. `flags` and
+ * `max_bytes` as for `olk_reg_file_parse`; a file over the limit is
+ * refused before it is read.
+ *
+ * Errors: those of `olk_reg_file_parse` (their messages start with the
+ * path), `OLK_INVALID_UTF8` (`path`), `OLK_IO` (the file cannot be read).
+ *
+ * # Safety
+ *
+ * `path` must be NULL or NUL-terminated; `out` must be NULL or writable.
+ */
+olk_status olk_reg_file_open(const char *path,
+                             uint32_t flags,
+                             uint64_t max_bytes,
+                             struct olk_reg_file **out);
+
+/**
+ * Parses the `.reg` file in the `len` bytes at `data` (any encoding
+ * regedit reads: UTF-16LE with BOM, UTF-8 with or without BOM, or
+ * Windows-1252 for `REGEDIT4`) and returns a new handle in `*out`, to be
+ * released with `olk_reg_file_free`. The bytes are copied; `data` may be
+ * NULL when `len` is 0.
+ *
+ * `flags`: 0 (strict) or `OLK_REG_PARSE_LENIENT`; other bits give
+ * `OLK_INVALID_ARGUMENT`. `max_bytes`: inputs larger than this fail with
+ * `OLK_REG_TOO_LARGE`; 0 means the default limit of 512 MiB.
+ *
+ * Errors: `OLK_NULL_ARGUMENT` (`data` with `len` > 0, or `out`),
+ * `OLK_INVALID_ARGUMENT`, `OLK_REG_TOO_LARGE`, `OLK_REG_BAD_HEADER`,
+ * `OLK_REG_ENCODING`, `OLK_REG_SYNTAX` (strict reading; the message has
+ * the line and column).
+ *
+ * # Safety
+ *
+ * `data` must be NULL or readable for `len` bytes; `out` must be NULL or
+ * writable.
+ */
+olk_status olk_reg_file_parse(const uint8_t *data,
+                              size_t len,
+                              uint32_t flags,
+                              uint64_t max_bytes,
+                              struct olk_reg_file **out);
+
+/**
+ * Renames value `from` of `key` to `to` on every line that assigns or
+ * deletes it (names compare case-insensitively; a change of case only is
+ * allowed). Each renamed line is rewritten as regedit writes it.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_REG_NOT_FOUND`
+ * (`from` is not under `key`), `OLK_REG_VALUE_EXISTS` (`to` is),
+ * `OLK_REG_INVALID_VALUE_NAME`, `OLK_REG_UNENCODABLE`. On failure the file
+ * is unchanged.
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle used by no other thread; `key`,
+ * `from` and `to` must be NULL or NUL-terminated.
+ */
+olk_status olk_reg_file_rename_value(struct olk_reg_file *file,
+                                     const char *key,
+                                     const char *from,
+                                     const char *to);
+
+/**
+ * Writes the file's bytes (as `olk_reg_file_to_bytes`) to `path` (UTF-8)
+ * atomically: to a temporary file next to it, flushed to disk, then
+ * renamed over `path`, so `path` holds either the old or the new file,
+ * never a part. A replaced file keeps its permissions. The temporary
+ * file's name depends only on `path` and the process, so two threads must
+ * not save to the same path at the same time.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_IO` (the message
+ * names the path).
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle; `path` must be NULL or
+ * NUL-terminated.
+ */
+olk_status olk_reg_file_save(const struct olk_reg_file *file, const char *path);
+
+/**
+ * As `olk_reg_file_set_string`, but the value is a `REG_EXPAND_SZ`
+ * (written `hex(2):...`): `%VARIABLE%` references are kept unexpanded.
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle used by no other thread; `key`,
+ * `name` and `text` must be NULL or NUL-terminated.
+ */
+olk_status olk_reg_file_set_expand_string(struct olk_reg_file *file,
+                                          const char *key,
+                                          const char *name,
+                                          const char *text);
+
+/**
+ * Sets value `name` of `key` to a `REG_MULTI_SZ` holding the `count`
+ * UTF-8 strings at `items` (written `hex(7):...`); `items` may be NULL
+ * when `count` is 0 (an empty list). Placement and errors as for
+ * `olk_reg_file_set_string`; also `OLK_NULL_ARGUMENT` for a NULL item and
+ * `OLK_INVALID_ARGUMENT` for an empty item, which Windows would read as
+ * the end of the list. On failure the file is unchanged.
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle used by no other thread; `key` and
+ * `name` must be NULL or NUL-terminated; `items` must be NULL or point to
+ * `count` pointers, each NULL or NUL-terminated.
+ */
+olk_status olk_reg_file_set_multi_string(struct olk_reg_file *file,
+                                         const char *key,
+                                         const char *name,
+                                         const char *const *items,
+                                         size_t count);
+
+/**
+ * Sets value `name` ("" for the default value) of `key` to the `REG_SZ`
+ * string `text` (UTF-8). The line that assigns the value last is
+ * rewritten, or a line is added at the end of the key's last section, or
+ * a new `[key]` section is added at the end of the file; the new line is
+ * written as regedit writes it (`"name"="text"`, or `hex(1):` when the
+ * text cannot be written as a quoted string).
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_REG_INVALID_KEY_PATH`
+ * (not under a registry root such as `HKEY_CURRENT_USER`, an empty
+ * component, a line break), `OLK_REG_INVALID_VALUE_NAME` (a name the file
+ * cannot hold), `OLK_REG_UNENCODABLE` (text a `REGEDIT4` file cannot hold:
+ * a key path or name outside Windows-1252, or such `REG_EXPAND_SZ` or
+ * `REG_MULTI_SZ` data; `REG_SZ` data is then written as `hex(1):`).
+ * On failure the file is unchanged.
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle used by no other thread; `key`,
+ * `name` and `text` must be NULL or NUL-terminated.
+ */
+olk_status olk_reg_file_set_string(struct olk_reg_file *file,
+                                   const char *key,
+                                   const char *name,
+                                   const char *text);
+
+/**
+ * Sets value `name` of `key` to the `REG_DWORD` `number` (written
+ * `"name"=dword:xxxxxxxx`). Placement and errors as for
+ * `olk_reg_file_set_string`.
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle used by no other thread; `key` and
+ * `name` must be NULL or NUL-terminated.
+ */
+olk_status olk_reg_file_set_u32(struct olk_reg_file *file,
+                                const char *key,
+                                const char *name,
+                                uint32_t number);
+
+/**
+ * Sets value `name` of `key` to the `REG_QWORD` `number` (written
+ * `hex(b):` with 8 little-endian bytes). Placement and errors as for
+ * `olk_reg_file_set_string`.
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle used by no other thread; `key` and
+ * `name` must be NULL or NUL-terminated.
+ */
+olk_status olk_reg_file_set_u64(struct olk_reg_file *file,
+                                const char *key,
+                                const char *name,
+                                uint64_t number);
+
+/**
+ * Sets value `name` of `key` to type `type` (any 32-bit number, usually
+ * one of `olk_reg_type`) with the `len` raw bytes at `data` (copied;
+ * `data` may be NULL when `len` is 0), written as regedit writes that type
+ * (`dword:` for a 4-byte `REG_DWORD`, `"..."` for a `REG_SZ` that reads
+ * back the same, `hex(N):` otherwise). Placement and errors as for
+ * `olk_reg_file_set_string`.
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle used by no other thread; `key` and
+ * `name` must be NULL or NUL-terminated; `data` must be NULL or readable
+ * for `len` bytes.
+ */
+olk_status olk_reg_file_set_value(struct olk_reg_file *file,
+                                  const char *key,
+                                  const char *name,
+                                  uint32_t type,
+                                  const uint8_t *data,
+                                  size_t len);
+
+/**
+ * Stores the file's bytes in `*out` / `*len`, to be freed with
+ * `olk_bytes_free(*out, *len)`: the input unchanged wherever nothing was
+ * edited (byte for byte, encoding and line breaks included).
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle; `out` and `len` must be NULL or
+ * writable.
+ */
+olk_status olk_reg_file_to_bytes(const struct olk_reg_file *file, uint8_t **out, size_t *len);
+
+/**
+ * Stores in `*out` / `*len` the whole file written the way regedit writes
+ * it: its format's encoding (UTF-16LE with BOM, or Windows-1252), CRLF, a
+ * blank line before every key and at the end; comments and skipped lines
+ * are dropped. Free it with `olk_bytes_free(*out, *len)`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_REG_UNENCODABLE` (text the format's
+ * encoding cannot hold, e.g. a UTF-8 `REGEDIT4` file).
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle; `out` and `len` must be NULL or
+ * writable.
+ */
+olk_status olk_reg_file_to_canonical_bytes(const struct olk_reg_file *file,
+                                           uint8_t **out,
+                                           size_t *len);
+
+/**
+ * Describes the line lenient reading skipped at position `index` (0-based,
+ * in file order): its 1-based `*line` and `*column` (in characters) and
+ * `*message`, the full English text ("line 4, column 1: ... (line
+ * skipped)"), to be freed with `olk_string_free`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE` (`index` >= the count
+ * of `olk_reg_file_warning_count`).
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle; `line`, `column` and `message`
+ * must be NULL or writable.
+ */
+olk_status olk_reg_file_warning(const struct olk_reg_file *file,
+                                size_t index,
+                                size_t *line,
+                                size_t *column,
+                                char **message);
+
+/**
+ * Stores in `*out` the number of lines lenient reading skipped (always 0
+ * for a file read strictly or created by `olk_reg_file_new`).
+ *
+ * # Safety
+ *
+ * `file` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_reg_file_warning_count(const struct olk_reg_file *file, size_t *out);
 
 /**
  * Returns a static, NUL-terminated English description of `status`; never

@@ -10,19 +10,19 @@
  * - Handles are classes derived from olkit::Handle<T, olk_x_free>: move-only,
  *   freed by their destructor.
  *
- * Adding a handle type (for example olk_reg_file, created by
- * olk_reg_file_parse and released by olk_reg_file_free):
+ * Adding a handle type (olkit::RegFile below, over olk_reg_file, is the
+ * complete version of this outline):
  *
- *     class RegFile : public Handle<olk_reg_file, olk_reg_file_free> {
+ *     class Thing : public Handle<olk_thing, olk_thing_free> {
  *     public:
- *         static RegFile parse(const std::string &text) {
- *             olk_reg_file *raw = nullptr;
- *             check(olk_reg_file_parse(c_str(text), &raw));
- *             return RegFile(raw);
+ *         static Thing parse(const std::string &text) {
+ *             olk_thing *raw = nullptr;
+ *             check(olk_thing_parse(c_str(text), &raw));
+ *             return Thing(raw);
  *         }
  *         std::string to_string() const {
  *             char *text = nullptr;
- *             check(olk_reg_file_to_string(get(), &text));
+ *             check(olk_thing_to_string(get(), &text));
  *             return take_string(text);
  *         }
  *     private:
@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -178,6 +179,287 @@ protected:
 
 private:
     Owned<T, Free> ptr_;
+};
+
+/**
+ * A .reg file (REGEDIT4 or version 5) over olk_reg_file, parsed losslessly:
+ * to_bytes() gives the input back byte for byte, and edits change only the
+ * lines they concern. Lookups compare key and value names case-insensitively
+ * and follow import order; the value name "" is the default value (@).
+ * Failures throw olkit::Error (status OLK_REG_SYNTAX, OLK_REG_NOT_FOUND...).
+ * Const members may run on several threads at once; a non-const member must
+ * not run concurrently with any other call on the same object.
+ */
+class RegFile : public Handle<olk_reg_file, olk_reg_file_free> {
+public:
+    /** A line lenient reading skipped. */
+    struct Warning {
+        std::size_t line = 0;   /**< 1-based line */
+        std::size_t column = 0; /**< 1-based column, in characters */
+        std::string message;    /**< "line 4, column 1: ... (line skipped)" */
+    };
+
+    /** A key line: [path] or [-path]. */
+    struct Key {
+        std::string path;
+        bool is_deletion = false; /**< a [-path] line, which deletes the key and its subkeys */
+        std::size_t line = 0;     /**< 1-based line in the input; 0 if an edit added it */
+    };
+
+    /** A value's type (olk_reg_type or any other number) and raw data. */
+    struct Value {
+        std::uint32_t type = 0;
+        std::vector<std::uint8_t> data;
+    };
+
+    /** An entry under a key line: "name"=data, or "name"=- (a deletion). */
+    struct Entry {
+        std::string name; /**< "" for the default value (@) */
+        std::uint32_t type = 0; /**< 0 for a deletion */
+        bool is_deletion = false;
+        std::vector<std::uint8_t> data; /**< empty for a deletion */
+        std::size_t line = 0; /**< 1-based line in the input; 0 if an edit wrote it */
+    };
+
+    /**
+     * Parses a .reg file from its bytes (any encoding regedit reads). flags:
+     * 0 or OLK_REG_PARSE_LENIENT; max_bytes 0 is the default limit (512 MiB).
+     */
+    static RegFile parse(const std::vector<std::uint8_t> &data, std::uint32_t flags = 0,
+                         std::uint64_t max_bytes = 0) {
+        olk_reg_file *raw = nullptr;
+        check(olk_reg_file_parse(data.data(), data.size(), flags, max_bytes, &raw));
+        return RegFile(raw);
+    }
+
+    /** Reads and parses the .reg file at path (UTF-8). */
+    static RegFile open(const std::string &path, std::uint32_t flags = 0,
+                        std::uint64_t max_bytes = 0) {
+        olk_reg_file *raw = nullptr;
+        check(olk_reg_file_open(c_str(path), flags, max_bytes, &raw));
+        return RegFile(raw);
+    }
+
+    /** An empty file with just the header line of format. */
+    static RegFile create(olk_reg_format format) {
+        olk_reg_file *raw = nullptr;
+        check(olk_reg_file_new(static_cast<std::uint32_t>(format), &raw));
+        return RegFile(raw);
+    }
+
+    olk_reg_format format() const {
+        std::uint32_t format = 0;
+        check(olk_reg_file_format(get(), &format));
+        return static_cast<olk_reg_format>(format);
+    }
+
+    olk_reg_encoding encoding() const {
+        std::uint32_t encoding = 0;
+        check(olk_reg_file_encoding(get(), &encoding));
+        return static_cast<olk_reg_encoding>(encoding);
+    }
+
+    /** The lines lenient reading skipped, in file order. */
+    std::vector<Warning> warnings() const {
+        std::size_t count = 0;
+        check(olk_reg_file_warning_count(get(), &count));
+        std::vector<Warning> warnings(count);
+        for (std::size_t i = 0; i < count; i++) {
+            char *message = nullptr;
+            check(olk_reg_file_warning(get(), i, &warnings[i].line, &warnings[i].column, &message));
+            warnings[i].message = take_string(message);
+        }
+        return warnings;
+    }
+
+    /** Every key line in file order (a key may have several). */
+    std::vector<Key> keys() const {
+        std::size_t count = 0;
+        check(olk_reg_file_key_count(get(), &count));
+        std::vector<Key> keys(count);
+        for (std::size_t i = 0; i < count; i++) {
+            char *path = nullptr;
+            std::uint8_t deletion = 0;
+            check(olk_reg_file_key(get(), i, &path, &deletion, &keys[i].line));
+            keys[i].path = take_string(path);
+            keys[i].is_deletion = deletion != 0;
+        }
+        return keys;
+    }
+
+    /** The entries under key line key_index (an index into keys()), in file order. */
+    std::vector<Entry> entries(std::size_t key_index) const {
+        std::size_t count = 0;
+        check(olk_reg_file_entry_count(get(), key_index, &count));
+        std::vector<Entry> entries(count);
+        for (std::size_t i = 0; i < count; i++) {
+            char *name = nullptr;
+            std::uint8_t deletion = 0;
+            std::uint8_t *data = nullptr;
+            std::size_t len = 0;
+            Entry &entry = entries[i];
+            check(olk_reg_file_entry(get(), key_index, i, &name, &entry.type, &deletion, &data, &len,
+                                     &entry.line));
+            entry.name = take_string(name);
+            entry.data = take_bytes(data, len);
+            entry.is_deletion = deletion != 0;
+        }
+        return entries;
+    }
+
+    /** Value name of key as importing the file would leave it; nullopt if it is not there. */
+    std::optional<Value> get_value(const std::string &key, const std::string &name) const {
+        Value value;
+        std::uint8_t *data = nullptr;
+        std::size_t len = 0;
+        olk_status status =
+            olk_reg_file_get_value(get(), c_str(key), c_str(name), &value.type, &data, &len);
+        if (status == OLK_REG_NOT_FOUND) {
+            return std::nullopt;
+        }
+        check(status);
+        value.data = take_bytes(data, len);
+        return value;
+    }
+
+    /** The text of a REG_SZ, REG_EXPAND_SZ or REG_LINK value; nullopt if it is not there. */
+    std::optional<std::string> try_get_string(const std::string &key, const std::string &name) const {
+        char *text = nullptr;
+        olk_status status = olk_reg_file_get_string(get(), c_str(key), c_str(name), &text);
+        if (status == OLK_REG_NOT_FOUND) {
+            return std::nullopt;
+        }
+        check(status);
+        return take_string(text);
+    }
+
+    /** The text of a REG_SZ, REG_EXPAND_SZ or REG_LINK value (throws OLK_REG_NOT_FOUND). */
+    std::string get_string(const std::string &key, const std::string &name) const {
+        char *text = nullptr;
+        check(olk_reg_file_get_string(get(), c_str(key), c_str(name), &text));
+        return take_string(text);
+    }
+
+    /** The strings of a REG_MULTI_SZ value. */
+    std::vector<std::string> get_multi_string(const std::string &key, const std::string &name) const {
+        std::uint8_t *data = nullptr;
+        std::size_t len = 0;
+        std::size_t count = 0;
+        check(olk_reg_file_get_multi_string(get(), c_str(key), c_str(name), &data, &len, &count));
+        const std::vector<std::uint8_t> bytes = take_bytes(data, len);
+        std::vector<std::string> items;
+        items.reserve(count);
+        std::size_t start = 0;
+        for (std::size_t i = 0; i < count && start < bytes.size(); i++) {
+            std::size_t end = start;
+            while (end < bytes.size() && bytes[end] != 0) {
+                end++;
+            }
+            items.emplace_back(reinterpret_cast<const char *>(bytes.data()) + start, end - start);
+            start = end + 1;
+        }
+        return items;
+    }
+
+    /** The number of a REG_DWORD or REG_DWORD_BIG_ENDIAN value. */
+    std::uint32_t get_u32(const std::string &key, const std::string &name) const {
+        std::uint32_t number = 0;
+        check(olk_reg_file_get_u32(get(), c_str(key), c_str(name), &number));
+        return number;
+    }
+
+    /** The number of a REG_QWORD value. */
+    std::uint64_t get_u64(const std::string &key, const std::string &name) const {
+        std::uint64_t number = 0;
+        check(olk_reg_file_get_u64(get(), c_str(key), c_str(name), &number));
+        return number;
+    }
+
+    /** Sets a REG_SZ value: the line that assigns it last is rewritten, or a line or a [key] section is added. */
+    void set_string(const std::string &key, const std::string &name, const std::string &text) {
+        check(olk_reg_file_set_string(get(), c_str(key), c_str(name), c_str(text)));
+    }
+
+    /** Sets a REG_EXPAND_SZ value. */
+    void set_expand_string(const std::string &key, const std::string &name, const std::string &text) {
+        check(olk_reg_file_set_expand_string(get(), c_str(key), c_str(name), c_str(text)));
+    }
+
+    /** Sets a REG_MULTI_SZ value (no item may be empty). */
+    void set_multi_string(const std::string &key, const std::string &name,
+                          const std::vector<std::string> &items) {
+        std::vector<const char *> pointers;
+        pointers.reserve(items.size());
+        for (const std::string &item : items) {
+            pointers.push_back(c_str(item));
+        }
+        check(olk_reg_file_set_multi_string(get(), c_str(key), c_str(name), pointers.data(),
+                                            pointers.size()));
+    }
+
+    /** Sets a REG_DWORD value. */
+    void set_u32(const std::string &key, const std::string &name, std::uint32_t number) {
+        check(olk_reg_file_set_u32(get(), c_str(key), c_str(name), number));
+    }
+
+    /** Sets a REG_QWORD value. */
+    void set_u64(const std::string &key, const std::string &name, std::uint64_t number) {
+        check(olk_reg_file_set_u64(get(), c_str(key), c_str(name), number));
+    }
+
+    /** Sets a value of any type (olk_reg_type or another number) to raw data. */
+    void set_value(const std::string &key, const std::string &name, std::uint32_t type,
+                   const std::vector<std::uint8_t> &data) {
+        check(olk_reg_file_set_value(get(), c_str(key), c_str(name), type, data.data(), data.size()));
+    }
+
+    /** Renames value from of key to to wherever the file assigns or deletes it. */
+    void rename_value(const std::string &key, const std::string &from, const std::string &to) {
+        check(olk_reg_file_rename_value(get(), c_str(key), c_str(from), c_str(to)));
+    }
+
+    /** Removes every line that assigns or deletes the value; whether there was any. */
+    bool delete_value(const std::string &key, const std::string &name) {
+        std::uint8_t removed = 0;
+        check(olk_reg_file_delete_value(get(), c_str(key), c_str(name), &removed));
+        return removed != 0;
+    }
+
+    /** Adds an empty [path] section unless the key is there; whether it was added. */
+    bool add_key(const std::string &path) {
+        std::uint8_t added = 0;
+        check(olk_reg_file_add_key(get(), c_str(path), &added));
+        return added != 0;
+    }
+
+    /** Removes the key lines of path and of every key below it; whether there was any. */
+    bool delete_key(const std::string &path) {
+        std::uint8_t removed = 0;
+        check(olk_reg_file_delete_key(get(), c_str(path), &removed));
+        return removed != 0;
+    }
+
+    /** The file's bytes: the input unchanged where nothing was edited. */
+    std::vector<std::uint8_t> to_bytes() const {
+        std::uint8_t *data = nullptr;
+        std::size_t len = 0;
+        check(olk_reg_file_to_bytes(get(), &data, &len));
+        return take_bytes(data, len);
+    }
+
+    /** The whole file written the way regedit writes it. */
+    std::vector<std::uint8_t> to_canonical_bytes() const {
+        std::uint8_t *data = nullptr;
+        std::size_t len = 0;
+        check(olk_reg_file_to_canonical_bytes(get(), &data, &len));
+        return take_bytes(data, len);
+    }
+
+    /** Writes to_bytes() to path atomically (a temporary file next to it, renamed over it). */
+    void save(const std::string &path) const { check(olk_reg_file_save(get(), c_str(path))); }
+
+private:
+    using Handle::Handle; // the adopting constructor stays private
 };
 
 } // namespace olkit

@@ -10,9 +10,12 @@
 // - Status: the OLK_* codes. Library.Check throws OlkitException (status +
 //   last error message) on anything but Status.Ok.
 // - OlkitHandle: the SafeHandle base of every handle type.
-// - Library: the managed wrappers.
+// - Library: the managed wrappers of the core functions.
+// - RegFile (with RegFormat, RegEncoding, RegType, RegKey, RegEntry,
+//   RegValue, RegWarning): a .reg file, over olk_reg_file.
 //
-// Adding a handle type (for example olk_reg_file):
+// Adding a handle type (RegFileHandle and RegFile below are the complete
+// version of this outline):
 //
 //     public sealed class RegFileHandle : OlkitHandle
 //     {
@@ -71,6 +74,17 @@ namespace Olkit
         public const int OutOfRange = 7;
         public const int Cancelled = 8;
         public const int EmbeddedNul = 9;
+        public const int RegBadHeader = 1000;
+        public const int RegSyntax = 1001;
+        public const int RegEncoding = 1002;
+        public const int RegTooLarge = 1003;
+        public const int RegNotFound = 1004;
+        public const int RegValueExists = 1005;
+        public const int RegInvalidKeyPath = 1006;
+        public const int RegInvalidValueName = 1007;
+        public const int RegUnencodable = 1008;
+        public const int RegTypeMismatch = 1009;
+        public const int RegBadData = 1010;
     }
 
     /// <summary>Raw declarations of the C functions. Pointers are IntPtr
@@ -100,6 +114,117 @@ namespace Olkit
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern void olk_bytes_free(IntPtr ptr, UIntPtr len);
+
+        // olk_reg_file (olkit-regfile). Input buffers are byte[] and IntPtr[]
+        // (pinned for the call; null passes NULL); `file` parameters are
+        // RegFileHandle, which the marshaller keeps alive during the call.
+
+        /// <summary>OLK_REG_PARSE_LENIENT, the flag of olk_reg_file_parse/open.</summary>
+        public const uint RegParseLenient = 1;
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_parse([In] byte[] data, UIntPtr len, uint flags, ulong maxBytes,
+            out RegFileHandle file);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_open(IntPtr path, uint flags, ulong maxBytes, out RegFileHandle file);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_new(uint format, out RegFileHandle file);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void olk_reg_file_free(IntPtr file);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_format(RegFileHandle file, out uint format);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_encoding(RegFileHandle file, out uint encoding);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_warning_count(RegFileHandle file, out UIntPtr count);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_warning(RegFileHandle file, UIntPtr index, out UIntPtr line,
+            out UIntPtr column, out IntPtr message);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_key_count(RegFileHandle file, out UIntPtr count);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_key(RegFileHandle file, UIntPtr keyIndex, out IntPtr path,
+            out byte isDeletion, out UIntPtr line);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_entry_count(RegFileHandle file, UIntPtr keyIndex, out UIntPtr count);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_entry(RegFileHandle file, UIntPtr keyIndex, UIntPtr entryIndex,
+            out IntPtr name, out uint type, out byte isDeletion, out IntPtr data, out UIntPtr dataLen,
+            out UIntPtr line);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_get_value(RegFileHandle file, IntPtr key, IntPtr name, out uint type,
+            out IntPtr data, out UIntPtr len);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_get_string(RegFileHandle file, IntPtr key, IntPtr name,
+            out IntPtr text);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_get_multi_string(RegFileHandle file, IntPtr key, IntPtr name,
+            out IntPtr data, out UIntPtr len, out UIntPtr count);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_get_u32(RegFileHandle file, IntPtr key, IntPtr name, out uint number);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_get_u64(RegFileHandle file, IntPtr key, IntPtr name,
+            out ulong number);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_set_string(RegFileHandle file, IntPtr key, IntPtr name, IntPtr text);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_set_expand_string(RegFileHandle file, IntPtr key, IntPtr name,
+            IntPtr text);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_set_multi_string(RegFileHandle file, IntPtr key, IntPtr name,
+            [In] IntPtr[] items, UIntPtr count);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_set_u32(RegFileHandle file, IntPtr key, IntPtr name, uint number);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_set_u64(RegFileHandle file, IntPtr key, IntPtr name, ulong number);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_set_value(RegFileHandle file, IntPtr key, IntPtr name, uint type,
+            [In] byte[] data, UIntPtr len);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_rename_value(RegFileHandle file, IntPtr key, IntPtr from, IntPtr to);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_delete_value(RegFileHandle file, IntPtr key, IntPtr name,
+            out byte removed);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_add_key(RegFileHandle file, IntPtr path, out byte added);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_delete_key(RegFileHandle file, IntPtr path, out byte removed);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_to_bytes(RegFileHandle file, out IntPtr data, out UIntPtr len);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_to_canonical_bytes(RegFileHandle file, out IntPtr data,
+            out UIntPtr len);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_reg_file_save(RegFileHandle file, IntPtr path);
     }
 
     /// <summary>A failed olkit call: its status code and olkit's message.</summary>
@@ -125,6 +250,21 @@ namespace Olkit
         public override bool IsInvalid
         {
             get { return handle == IntPtr.Zero; }
+        }
+    }
+
+    /// <summary>An olk_reg_file handle (released with olk_reg_file_free).</summary>
+    public sealed class RegFileHandle : OlkitHandle
+    {
+        /// <summary>An invalid (NULL) handle; the marshaller fills in real ones.</summary>
+        public RegFileHandle()
+        {
+        }
+
+        protected override bool ReleaseHandle()
+        {
+            Native.olk_reg_file_free(handle);
+            return true;
         }
     }
 
@@ -182,6 +322,25 @@ namespace Olkit
             {
                 Native.olk_string_free(p);
             }
+        }
+
+        /// <summary>Splits a buffer of NUL-terminated UTF-8 strings (as
+        /// olk_reg_file_get_multi_string returns it) into count strings.</summary>
+        public static string[] SplitNulTerminated(byte[] bytes, int count)
+        {
+            var items = new string[count];
+            int start = 0;
+            for (int i = 0; i < count; i++)
+            {
+                int end = Array.IndexOf(bytes, (byte)0, start);
+                if (end < 0)
+                {
+                    throw new OlkitException(Status.InvalidArgument, "string " + i + " has no NUL terminator");
+                }
+                items[i] = Encoding.UTF8.GetString(bytes, start, end - start);
+                start = end + 1;
+            }
+            return items;
         }
 
         /// <summary>Copies a byte buffer returned by olkit and frees it with olk_bytes_free.</summary>
@@ -282,6 +441,532 @@ namespace Olkit
                 message = StatusString(status);
             }
             throw new OlkitException(status, message);
+        }
+    }
+
+    /// <summary>The two .reg file formats (olk_reg_format).</summary>
+    public enum RegFormat : uint
+    {
+        /// <summary>REGEDIT4: text in the ANSI code page (Windows-1252).</summary>
+        Regedit4 = 4,
+        /// <summary>Windows Registry Editor Version 5.00: Unicode text.</summary>
+        Regedit5 = 5,
+    }
+
+    /// <summary>The text encodings of .reg files (olk_reg_encoding).</summary>
+    public enum RegEncoding : uint
+    {
+        Windows1252 = 1,
+        /// <summary>UTF-16LE with a byte order mark, what regedit writes for version 5.</summary>
+        Utf16Le = 2,
+        Utf8 = 3,
+        Utf8Bom = 4,
+    }
+
+    /// <summary>Registry value types (olk_reg_type), Windows's REG_* numbers.
+    /// A .reg file may hold any 32-bit type: cast other numbers to RegType.</summary>
+    public enum RegType : uint
+    {
+        None = 0,
+        Sz = 1,
+        ExpandSz = 2,
+        Binary = 3,
+        Dword = 4,
+        DwordBigEndian = 5,
+        Link = 6,
+        MultiSz = 7,
+        ResourceList = 8,
+        FullResourceDescriptor = 9,
+        ResourceRequirementsList = 10,
+        Qword = 11,
+    }
+
+    /// <summary>A line that lenient reading skipped.</summary>
+    public sealed class RegWarning
+    {
+        internal RegWarning(int line, int column, string message)
+        {
+            Line = line;
+            Column = column;
+            Message = message;
+        }
+
+        /// <summary>1-based line.</summary>
+        public int Line { get; private set; }
+        /// <summary>1-based column, in characters.</summary>
+        public int Column { get; private set; }
+        /// <summary>The full English text ("line 4, column 1: ... (line skipped)").</summary>
+        public string Message { get; private set; }
+    }
+
+    /// <summary>A key line of a .reg file: [PATH] or [-PATH].</summary>
+    public sealed class RegKey
+    {
+        internal RegKey(int index, string path, bool isDeletion, int line)
+        {
+            Index = index;
+            Path = path;
+            IsDeletion = isDeletion;
+            Line = line;
+        }
+
+        /// <summary>Its position among the key lines (for RegFile.Entries).</summary>
+        public int Index { get; private set; }
+        /// <summary>The key path as spelled in the file.</summary>
+        public string Path { get; private set; }
+        /// <summary>Whether this is a [-PATH] line, which deletes the key and its subkeys.</summary>
+        public bool IsDeletion { get; private set; }
+        /// <summary>1-based line number in the input; 0 for a key an edit added.</summary>
+        public int Line { get; private set; }
+    }
+
+    /// <summary>A value's type and raw data (the bytes the registry would hold).</summary>
+    public sealed class RegValue
+    {
+        internal RegValue(RegType type, byte[] data)
+        {
+            Type = type;
+            Data = data;
+        }
+
+        public RegType Type { get; private set; }
+        public byte[] Data { get; private set; }
+    }
+
+    /// <summary>An entry under a key line: "name"=data or "name"=- (a deletion).</summary>
+    public sealed class RegEntry
+    {
+        internal RegEntry(string name, RegType type, bool isDeletion, byte[] data, int line)
+        {
+            Name = name;
+            Type = type;
+            IsDeletion = isDeletion;
+            Data = data;
+            Line = line;
+        }
+
+        /// <summary>The value name, "" for the default value (@).</summary>
+        public string Name { get; private set; }
+        /// <summary>The value type; RegType.None for a deletion.</summary>
+        public RegType Type { get; private set; }
+        public bool IsDeletion { get; private set; }
+        /// <summary>The raw data; empty for a deletion.</summary>
+        public byte[] Data { get; private set; }
+        /// <summary>1-based line number in the input; 0 for a line an edit wrote.</summary>
+        public int Line { get; private set; }
+    }
+
+    /// <summary>A .reg file (REGEDIT4 or version 5) parsed losslessly: ToBytes
+    /// gives the input back byte for byte, and edits change only the lines
+    /// they concern. Lookups compare key and value names case-insensitively
+    /// and follow import order; the value name "" is the default value (@).
+    /// Failures throw OlkitException with an Olkit.Status code (RegSyntax,
+    /// RegNotFound...). Reading members may run on several threads at once;
+    /// an edit must not run concurrently with any other call.</summary>
+    public sealed class RegFile : IDisposable
+    {
+        private readonly RegFileHandle handle;
+
+        private RegFile(RegFileHandle handle)
+        {
+            this.handle = handle;
+        }
+
+        /// <summary>The underlying handle, for calls through Native.</summary>
+        public RegFileHandle Handle
+        {
+            get { return handle; }
+        }
+
+        /// <summary>Parses a .reg file from its bytes (any encoding regedit
+        /// reads). Lenient reading skips bad lines and reports them as
+        /// Warnings; maxBytes 0 is the default limit (512 MiB).</summary>
+        public static RegFile Parse(byte[] data, bool lenient = false, ulong maxBytes = 0)
+        {
+            if (data == null)
+            {
+                throw new ArgumentNullException("data");
+            }
+            RegFileHandle h;
+            Library.Check(Native.olk_reg_file_parse(data, (UIntPtr)data.Length, Flags(lenient), maxBytes, out h));
+            return new RegFile(h);
+        }
+
+        /// <summary>Reads and parses the .reg file at path.</summary>
+        public static RegFile Open(string path, bool lenient = false, ulong maxBytes = 0)
+        {
+            RegFileHandle h;
+            using (var p = new Utf8Arg(path))
+            {
+                Library.Check(Native.olk_reg_file_open(p.Pointer, Flags(lenient), maxBytes, out h));
+            }
+            return new RegFile(h);
+        }
+
+        /// <summary>An empty file with just the header line, in the encoding
+        /// regedit writes the format in.</summary>
+        public static RegFile Create(RegFormat format)
+        {
+            RegFileHandle h;
+            Library.Check(Native.olk_reg_file_new((uint)format, out h));
+            return new RegFile(h);
+        }
+
+        private static uint Flags(bool lenient)
+        {
+            return lenient ? Native.RegParseLenient : 0;
+        }
+
+        public RegFormat Format
+        {
+            get
+            {
+                uint format;
+                Library.Check(Native.olk_reg_file_format(handle, out format));
+                return (RegFormat)format;
+            }
+        }
+
+        public RegEncoding Encoding
+        {
+            get
+            {
+                uint encoding;
+                Library.Check(Native.olk_reg_file_encoding(handle, out encoding));
+                return (RegEncoding)encoding;
+            }
+        }
+
+        /// <summary>The lines lenient reading skipped, in file order.</summary>
+        public RegWarning[] Warnings
+        {
+            get
+            {
+                UIntPtr count;
+                Library.Check(Native.olk_reg_file_warning_count(handle, out count));
+                var warnings = new RegWarning[ToInt(count)];
+                for (int i = 0; i < warnings.Length; i++)
+                {
+                    UIntPtr line, column;
+                    IntPtr message;
+                    Library.Check(Native.olk_reg_file_warning(handle, (UIntPtr)i, out line, out column, out message));
+                    warnings[i] = new RegWarning(ToInt(line), ToInt(column), Utf8.Take(message));
+                }
+                return warnings;
+            }
+        }
+
+        /// <summary>Every key line in file order (a key may have several).</summary>
+        public RegKey[] Keys
+        {
+            get
+            {
+                UIntPtr count;
+                Library.Check(Native.olk_reg_file_key_count(handle, out count));
+                var keys = new RegKey[ToInt(count)];
+                for (int i = 0; i < keys.Length; i++)
+                {
+                    IntPtr path;
+                    byte deletion;
+                    UIntPtr line;
+                    Library.Check(Native.olk_reg_file_key(handle, (UIntPtr)i, out path, out deletion, out line));
+                    keys[i] = new RegKey(i, Utf8.Take(path), deletion != 0, ToInt(line));
+                }
+                return keys;
+            }
+        }
+
+        /// <summary>The entries under key line keyIndex (see Keys), in file order.</summary>
+        public RegEntry[] Entries(int keyIndex)
+        {
+            UIntPtr key = Index(keyIndex);
+            UIntPtr count;
+            Library.Check(Native.olk_reg_file_entry_count(handle, key, out count));
+            var entries = new RegEntry[ToInt(count)];
+            for (int i = 0; i < entries.Length; i++)
+            {
+                IntPtr name, data;
+                uint type;
+                byte deletion;
+                UIntPtr len, line;
+                Library.Check(Native.olk_reg_file_entry(handle, key, (UIntPtr)i, out name, out type, out deletion,
+                    out data, out len, out line));
+                string text = Utf8.Take(name);
+                entries[i] = new RegEntry(text, (RegType)type, deletion != 0, Utf8.TakeBytes(data, len), ToInt(line));
+            }
+            return entries;
+        }
+
+        /// <summary>Value name of key as importing the file would leave it;
+        /// null if it is not there.</summary>
+        public RegValue GetValue(string key, string name)
+        {
+            using (var k = new Utf8Arg(key))
+            using (var n = new Utf8Arg(name))
+            {
+                uint type;
+                IntPtr data;
+                UIntPtr len;
+                int status = Native.olk_reg_file_get_value(handle, k.Pointer, n.Pointer, out type, out data, out len);
+                if (status == Status.RegNotFound)
+                {
+                    return null;
+                }
+                Library.Check(status);
+                return new RegValue((RegType)type, Utf8.TakeBytes(data, len));
+            }
+        }
+
+        /// <summary>The text of a REG_SZ, REG_EXPAND_SZ or REG_LINK value;
+        /// false if the value is not there (other failures throw).</summary>
+        public bool TryGetString(string key, string name, out string value)
+        {
+            using (var k = new Utf8Arg(key))
+            using (var n = new Utf8Arg(name))
+            {
+                IntPtr text;
+                int status = Native.olk_reg_file_get_string(handle, k.Pointer, n.Pointer, out text);
+                if (status == Status.RegNotFound)
+                {
+                    value = null;
+                    return false;
+                }
+                Library.Check(status);
+                value = Utf8.Take(text);
+                return true;
+            }
+        }
+
+        /// <summary>The text of a REG_SZ, REG_EXPAND_SZ or REG_LINK value
+        /// (throws Status.RegNotFound if it is not there).</summary>
+        public string GetString(string key, string name)
+        {
+            using (var k = new Utf8Arg(key))
+            using (var n = new Utf8Arg(name))
+            {
+                IntPtr text;
+                Library.Check(Native.olk_reg_file_get_string(handle, k.Pointer, n.Pointer, out text));
+                return Utf8.Take(text);
+            }
+        }
+
+        /// <summary>The strings of a REG_MULTI_SZ value.</summary>
+        public string[] GetMultiString(string key, string name)
+        {
+            using (var k = new Utf8Arg(key))
+            using (var n = new Utf8Arg(name))
+            {
+                IntPtr data;
+                UIntPtr len, count;
+                Library.Check(Native.olk_reg_file_get_multi_string(handle, k.Pointer, n.Pointer, out data, out len,
+                    out count));
+                return Utf8.SplitNulTerminated(Utf8.TakeBytes(data, len), ToInt(count));
+            }
+        }
+
+        /// <summary>The number of a REG_DWORD or REG_DWORD_BIG_ENDIAN value.</summary>
+        public uint GetUInt32(string key, string name)
+        {
+            using (var k = new Utf8Arg(key))
+            using (var n = new Utf8Arg(name))
+            {
+                uint number;
+                Library.Check(Native.olk_reg_file_get_u32(handle, k.Pointer, n.Pointer, out number));
+                return number;
+            }
+        }
+
+        /// <summary>The number of a REG_QWORD value.</summary>
+        public ulong GetUInt64(string key, string name)
+        {
+            using (var k = new Utf8Arg(key))
+            using (var n = new Utf8Arg(name))
+            {
+                ulong number;
+                Library.Check(Native.olk_reg_file_get_u64(handle, k.Pointer, n.Pointer, out number));
+                return number;
+            }
+        }
+
+        /// <summary>Sets a REG_SZ value: the line that assigns it last is
+        /// rewritten, or a line or a [key] section is added.</summary>
+        public void SetString(string key, string name, string text)
+        {
+            using (var k = new Utf8Arg(key))
+            using (var n = new Utf8Arg(name))
+            using (var t = new Utf8Arg(text))
+            {
+                Library.Check(Native.olk_reg_file_set_string(handle, k.Pointer, n.Pointer, t.Pointer));
+            }
+        }
+
+        /// <summary>Sets a REG_EXPAND_SZ value.</summary>
+        public void SetExpandString(string key, string name, string text)
+        {
+            using (var k = new Utf8Arg(key))
+            using (var n = new Utf8Arg(name))
+            using (var t = new Utf8Arg(text))
+            {
+                Library.Check(Native.olk_reg_file_set_expand_string(handle, k.Pointer, n.Pointer, t.Pointer));
+            }
+        }
+
+        /// <summary>Sets a REG_MULTI_SZ value (no item may be null or empty).</summary>
+        public void SetMultiString(string key, string name, string[] items)
+        {
+            if (items == null)
+            {
+                throw new ArgumentNullException("items");
+            }
+            var pointers = new IntPtr[items.Length];
+            try
+            {
+                for (int i = 0; i < items.Length; i++)
+                {
+                    pointers[i] = Utf8.Alloc(items[i]);
+                }
+                using (var k = new Utf8Arg(key))
+                using (var n = new Utf8Arg(name))
+                {
+                    Library.Check(Native.olk_reg_file_set_multi_string(handle, k.Pointer, n.Pointer, pointers,
+                        (UIntPtr)pointers.Length));
+                }
+            }
+            finally
+            {
+                foreach (IntPtr p in pointers)
+                {
+                    Marshal.FreeHGlobal(p);
+                }
+            }
+        }
+
+        /// <summary>Sets a REG_DWORD value.</summary>
+        public void SetUInt32(string key, string name, uint number)
+        {
+            using (var k = new Utf8Arg(key))
+            using (var n = new Utf8Arg(name))
+            {
+                Library.Check(Native.olk_reg_file_set_u32(handle, k.Pointer, n.Pointer, number));
+            }
+        }
+
+        /// <summary>Sets a REG_QWORD value.</summary>
+        public void SetUInt64(string key, string name, ulong number)
+        {
+            using (var k = new Utf8Arg(key))
+            using (var n = new Utf8Arg(name))
+            {
+                Library.Check(Native.olk_reg_file_set_u64(handle, k.Pointer, n.Pointer, number));
+            }
+        }
+
+        /// <summary>Sets a value of any type (cast other numbers to RegType) to raw data.</summary>
+        public void SetValue(string key, string name, RegType type, byte[] data)
+        {
+            if (data == null)
+            {
+                throw new ArgumentNullException("data");
+            }
+            using (var k = new Utf8Arg(key))
+            using (var n = new Utf8Arg(name))
+            {
+                Library.Check(Native.olk_reg_file_set_value(handle, k.Pointer, n.Pointer, (uint)type, data,
+                    (UIntPtr)data.Length));
+            }
+        }
+
+        /// <summary>Renames value from of key to to wherever the file assigns or deletes it.</summary>
+        public void RenameValue(string key, string from, string to)
+        {
+            using (var k = new Utf8Arg(key))
+            using (var f = new Utf8Arg(from))
+            using (var t = new Utf8Arg(to))
+            {
+                Library.Check(Native.olk_reg_file_rename_value(handle, k.Pointer, f.Pointer, t.Pointer));
+            }
+        }
+
+        /// <summary>Removes every line that assigns or deletes the value;
+        /// whether there was any.</summary>
+        public bool DeleteValue(string key, string name)
+        {
+            using (var k = new Utf8Arg(key))
+            using (var n = new Utf8Arg(name))
+            {
+                byte removed;
+                Library.Check(Native.olk_reg_file_delete_value(handle, k.Pointer, n.Pointer, out removed));
+                return removed != 0;
+            }
+        }
+
+        /// <summary>Adds an empty [path] section unless the key is there; whether it was added.</summary>
+        public bool AddKey(string path)
+        {
+            using (var p = new Utf8Arg(path))
+            {
+                byte added;
+                Library.Check(Native.olk_reg_file_add_key(handle, p.Pointer, out added));
+                return added != 0;
+            }
+        }
+
+        /// <summary>Removes the key lines of path and every key below it; whether there was any.</summary>
+        public bool DeleteKey(string path)
+        {
+            using (var p = new Utf8Arg(path))
+            {
+                byte removed;
+                Library.Check(Native.olk_reg_file_delete_key(handle, p.Pointer, out removed));
+                return removed != 0;
+            }
+        }
+
+        /// <summary>The file's bytes: the input unchanged where nothing was edited.</summary>
+        public byte[] ToBytes()
+        {
+            IntPtr data;
+            UIntPtr len;
+            Library.Check(Native.olk_reg_file_to_bytes(handle, out data, out len));
+            return Utf8.TakeBytes(data, len);
+        }
+
+        /// <summary>The whole file written the way regedit writes it.</summary>
+        public byte[] ToCanonicalBytes()
+        {
+            IntPtr data;
+            UIntPtr len;
+            Library.Check(Native.olk_reg_file_to_canonical_bytes(handle, out data, out len));
+            return Utf8.TakeBytes(data, len);
+        }
+
+        /// <summary>Writes ToBytes() to path atomically (a temporary file
+        /// next to it, flushed, renamed over it).</summary>
+        public void Save(string path)
+        {
+            using (var p = new Utf8Arg(path))
+            {
+                Library.Check(Native.olk_reg_file_save(handle, p.Pointer));
+            }
+        }
+
+        public void Dispose()
+        {
+            handle.Dispose();
+        }
+
+        private static UIntPtr Index(int index)
+        {
+            if (index < 0)
+            {
+                throw new ArgumentOutOfRangeException("keyIndex");
+            }
+            return (UIntPtr)index;
+        }
+
+        private static int ToInt(UIntPtr n)
+        {
+            return checked((int)n.ToUInt64());
         }
     }
 }

@@ -20,7 +20,7 @@ use std::str::Utf8Error;
 use crate::boundary::boundary_value;
 use crate::status::{
     olk_status, OLK_BUFFER_TOO_SMALL, OLK_EMBEDDED_NUL, OLK_INVALID_ARGUMENT, OLK_INVALID_UTF8,
-    OLK_IO, OLK_NULL_ARGUMENT, OLK_OK, OLK_PANIC,
+    OLK_IO, OLK_NULL_ARGUMENT, OLK_OK, OLK_OUT_OF_RANGE, OLK_PANIC,
 };
 use crate::util::{Out, OutBuf};
 
@@ -71,6 +71,19 @@ impl FfiError {
             OLK_EMBEDDED_NUL,
             format!("{what} contains a NUL byte at offset {offset}"),
         )
+    }
+
+    /// `OLK_OUT_OF_RANGE` with the given explanation (the index, and the
+    /// count it must stay under).
+    pub(crate) fn out_of_range(message: impl Into<String>) -> Self {
+        Self::new(OLK_OUT_OF_RANGE, message)
+    }
+
+    /// The same failure with `prefix: ` in front of its message, to say
+    /// which file or value it concerns.
+    pub(crate) fn context(mut self, prefix: &str) -> Self {
+        self.message = format!("{prefix}: {}", self.message);
+        self
     }
 
     /// `OLK_BUFFER_TOO_SMALL`: `needed` bytes are needed, `len` were given.
@@ -275,5 +288,8 @@ mod tests {
         assert!(err.message().contains("offset 2"), "{}", err.message());
         let err = FfiError::from(std::io::Error::from(std::io::ErrorKind::NotFound));
         assert_eq!(err.status(), OLK_IO);
+        let err = FfiError::out_of_range("index 3 is out of range: there are 2").context("a.reg");
+        assert_eq!(err.status(), OLK_OUT_OF_RANGE);
+        assert_eq!(err.message(), "a.reg: index 3 is out of range: there are 2");
     }
 }

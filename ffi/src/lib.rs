@@ -20,15 +20,6 @@
 //! status codes in its range, `impl From<crate::Error> for FfiError`, and
 //! exports written with the helpers of `util` inside `boundary::boundary`.
 
-#![cfg_attr(
-    not(feature = "test-panic"),
-    allow(
-        dead_code,
-        reason = "until the first crate export (olk_reg_file...) lands, only the \
-                  test-panic exports use `boundary`; remove this then"
-    )
-)]
-
 use std::ffi::{c_char, CStr};
 
 mod boundary;
@@ -38,7 +29,12 @@ mod status;
 mod testing;
 mod util;
 
+// The crates' exports, one module each. Declared after `status` so that
+// cbindgen lists the general status codes first in the header.
+mod regfile;
+
 pub use error::olk_last_error_message;
+pub use regfile::*;
 pub use status::*;
 #[cfg(feature = "test-panic")]
 pub use testing::*;

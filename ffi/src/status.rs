@@ -16,13 +16,20 @@
 //! | 5000-5999 | olkit-dbmigrate                |
 //!
 //! A new code is a `pub const OLK_...: olk_status` (cbindgen turns it into a
-//! `#define`), an arm in [`describe`], and a constant in
-//! `bindings/dotnet/Olkit.cs` (`Olkit.Status`); the header tests check the
-//! three agree.
+//! `#define`) in the module of its crate (`regfile.rs` for 1000-1999), an
+//! arm in [`describe`], and a constant in `bindings/dotnet/Olkit.cs`
+//! (`Olkit.Status`); the header tests check the three agree. Other numbers
+//! of the ABI (formats, flags, types) are C enums, not `#define`s, so they
+//! are never mistaken for status codes.
 
 use std::ffi::{c_char, CStr};
 
 use crate::boundary::boundary_value;
+use crate::regfile::{
+    OLK_REG_BAD_DATA, OLK_REG_BAD_HEADER, OLK_REG_ENCODING, OLK_REG_INVALID_KEY_PATH,
+    OLK_REG_INVALID_VALUE_NAME, OLK_REG_NOT_FOUND, OLK_REG_SYNTAX, OLK_REG_TOO_LARGE,
+    OLK_REG_TYPE_MISMATCH, OLK_REG_UNENCODABLE, OLK_REG_VALUE_EXISTS,
+};
 
 /// Result of every fallible olkit function: `OLK_OK` (0) on success, a
 /// positive code on failure, with the detail in `olk_last_error_message`.
@@ -72,6 +79,20 @@ pub fn describe(status: olk_status) -> &'static CStr {
         OLK_OUT_OF_RANGE => c"value out of range",
         OLK_CANCELLED => c"cancelled by the progress callback",
         OLK_EMBEDDED_NUL => c"a string contains an embedded NUL byte",
+        OLK_REG_BAD_HEADER => {
+            c"not a .reg file: the first line is neither REGEDIT4 nor \
+              Windows Registry Editor Version 5.00"
+        }
+        OLK_REG_SYNTAX => c".reg syntax error",
+        OLK_REG_ENCODING => c"the .reg file's bytes are not valid in its encoding",
+        OLK_REG_TOO_LARGE => c"the .reg input is over the size limit",
+        OLK_REG_NOT_FOUND => c"the key or value is not in the .reg file",
+        OLK_REG_VALUE_EXISTS => c"a value of that name already exists",
+        OLK_REG_INVALID_KEY_PATH => c"invalid registry key path",
+        OLK_REG_INVALID_VALUE_NAME => c"invalid registry value name",
+        OLK_REG_UNENCODABLE => c"the text cannot be written in the .reg file's encoding",
+        OLK_REG_TYPE_MISMATCH => c"the registry value has another type",
+        OLK_REG_BAD_DATA => c"the registry value's data is malformed for its type",
         _ => UNKNOWN_STATUS,
     }
 }
@@ -89,11 +110,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_general_code_is_described_and_unknown_codes_are_not() {
-        for code in OLK_OK..=OLK_EMBEDDED_NUL {
+    fn every_code_is_described_and_unknown_codes_are_not() {
+        for code in (OLK_OK..=OLK_EMBEDDED_NUL).chain(OLK_REG_BAD_HEADER..=OLK_REG_BAD_DATA) {
             assert_ne!(describe(code), UNKNOWN_STATUS, "code {code}");
         }
-        for code in [-1, OLK_EMBEDDED_NUL + 1, 999, 1000, i32::MAX, i32::MIN] {
+        for code in [
+            -1,
+            OLK_EMBEDDED_NUL + 1,
+            999,
+            OLK_REG_BAD_DATA + 1,
+            1999,
+            2000,
+            i32::MAX,
+            i32::MIN,
+        ] {
             assert_eq!(describe(code), UNKNOWN_STATUS, "code {code}");
         }
     }

@@ -2,22 +2,17 @@
 //! handing owned memory to the caller and taking it back.
 //!
 //! Reading arguments (each answers NULL with `OLK_NULL_ARGUMENT`):
-//! [`str_arg`], [`path_arg`], [`bytes_arg`], [`handle_arg`],
+//! [`str_arg`], [`path_arg`], [`bytes_arg`], [`slice_arg`], [`handle_arg`],
 //! [`handle_arg_mut`]. Writing results, only once everything has succeeded:
-//! [`Out`] (`write`, `write_string`, `write_handle`), [`write_bytes`],
-//! [`OutBuf`] for caller-provided buffers. Conversions that may fail are
+//! [`Out`] (`write`, `write_string`, `write_handle`; [`Out::optional`] for
+//! outputs the caller may pass as NULL), [`write_bytes`], [`OutBuf`] for
+//! caller-provided buffers. Conversions that may fail are
 //! done before the first write: [`c_string`]. Taking memory back:
 //! `olk_string_free`, `olk_bytes_free`, [`free_handle`].
 //!
 //! Every allocation handed to the caller is released by the matching free
 //! function here, so the pairs `CString::into_raw`/`CString::from_raw` and
 //! `Box::into_raw`/`Box::from_raw` live side by side.
-#![allow(
-    dead_code,
-    reason = "the toolkit of the crate exports that follow (olk_reg_file...); \
-              today only the unit tests and the test-panic exports use all of it"
-)]
-
 use std::ffi::{c_char, CStr, CString};
 use std::path::Path;
 use std::ptr::{self, NonNull};
@@ -80,6 +75,38 @@ pub(crate) unsafe fn bytes_arg<'a>(
     }
     // SAFETY: `ptr` is not NULL (u8 needs no alignment), `len` fits in
     // isize, and the caller guarantees `len` readable bytes valid for 'a.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Reads the array argument `name` of `len` elements (for example the
+/// `const char *const *items, size_t count` of a list of strings); `ptr`
+/// may be NULL when `len` is 0.
+///
+/// # Safety
+///
+/// `ptr` must be NULL or valid, aligned, for reads of `len` initialised
+/// elements that stay unmodified for `'a`.
+pub(crate) unsafe fn slice_arg<'a, T>(
+    ptr: *const T,
+    len: usize,
+    name: &str,
+) -> Result<&'a [T], FfiError> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(FfiError::null_argument(name));
+    }
+    let fits = len
+        .checked_mul(std::mem::size_of::<T>())
+        .is_some_and(|bytes| isize::try_from(bytes).is_ok());
+    if !fits {
+        return Err(FfiError::invalid_argument(format!(
+            "argument `{name}`: {len} elements are more than any array holds"
+        )));
+    }
+    // SAFETY: `ptr` is not NULL, `len` elements fit in isize bytes, and
+    // the caller guarantees they are aligned, initialised and valid for 'a.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
@@ -161,6 +188,16 @@ impl<T> Out<T> {
         NonNull::new(ptr)
             .map(|ptr| Self { ptr })
             .ok_or_else(|| FfiError::null_argument(name))
+    }
+
+    /// An output parameter the caller may pass as NULL when it does not
+    /// want that result: `None` for NULL.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Out::new`].
+    pub(crate) unsafe fn optional(ptr: *mut T) -> Option<Self> {
+        NonNull::new(ptr).map(|ptr| Self { ptr })
     }
 
     /// Writes the result.
@@ -332,6 +369,34 @@ mod tests {
         // SAFETY: `data` is valid for 3 bytes.
         let read = unsafe { bytes_arg(data.as_ptr(), 3, "data") }.unwrap();
         assert_eq!(read, &data);
+    }
+
+    #[test]
+    fn slice_arg_allows_null_only_when_empty() {
+        // SAFETY: NULL with length 0 is allowed.
+        let empty = unsafe { slice_arg::<*const c_char>(ptr::null(), 0, "items") }.unwrap();
+        assert!(empty.is_empty());
+        // SAFETY: NULL is rejected before any read.
+        let err = unsafe { slice_arg::<u32>(ptr::null(), 2, "items") }.unwrap_err();
+        assert_eq!(err.status(), OLK_NULL_ARGUMENT);
+        assert!(err.message().contains("`items`"));
+        let data = [1_u32, 2];
+        // SAFETY: a length no array can have is rejected before any read.
+        let err = unsafe { slice_arg(data.as_ptr(), usize::MAX / 2, "items") }.unwrap_err();
+        assert_eq!(err.status(), crate::status::OLK_INVALID_ARGUMENT);
+        // SAFETY: `data` is valid for 2 elements.
+        let read = unsafe { slice_arg(data.as_ptr(), 2, "items") }.unwrap();
+        assert_eq!(read, &data);
+    }
+
+    #[test]
+    fn optional_out_is_none_for_null() {
+        // SAFETY: NULL is allowed.
+        assert!(unsafe { Out::<u8>::optional(ptr::null_mut()) }.is_none());
+        let mut slot = 0_u8;
+        // SAFETY: `slot` is a valid local.
+        unsafe { Out::optional(&mut slot) }.unwrap().write(1);
+        assert_eq!(slot, 1);
     }
 
     #[test]

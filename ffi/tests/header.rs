@@ -183,3 +183,109 @@ fn versions_agree_with_cargo_toml_and_the_header() {
         "OLKIT_ABI_VERSION in include/olkit.h differs from olk_abi_version(); run `{REGENERATE}`"
     );
 }
+
+/// `enum olk_x { NAME = value, ... }` blocks of the committed header:
+/// enum name -> (variant, value) in order.
+fn header_enums() -> BTreeMap<String, Vec<(String, u32)>> {
+    let mut enums = BTreeMap::new();
+    let mut current: Option<(String, Vec<(String, u32)>)> = None;
+    for line in read(&header_path()).lines() {
+        let line = line.trim();
+        if let Some(name) = line.strip_prefix("enum ") {
+            if !line.ends_with(';') {
+                current = Some((name.trim_end_matches(" {").to_owned(), Vec::new()));
+            }
+        } else if line == "};" {
+            if let Some((name, variants)) = current.take() {
+                assert!(!variants.is_empty(), "enum {name} has no variants");
+                enums.insert(name, variants);
+            }
+        } else if let Some((_, variants)) = current.as_mut() {
+            if line.starts_with('*') || line.starts_with('/') {
+                continue; // documentation
+            }
+            if let Some((variant, value)) = line.trim_end_matches(',').split_once(" = ") {
+                let value = value
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{line}: not a number"));
+                variants.push((variant.to_owned(), value));
+            }
+        }
+    }
+    enums
+}
+
+/// `DWORD_BIG_ENDIAN` and `DwordBigEndian` both give `dwordbigendian`.
+fn normalized(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The variants of `public enum NAME : uint { ... }` in Olkit.cs.
+fn dotnet_enum(source: &str, name: &str) -> Vec<(String, u32)> {
+    let body = source
+        .split(&format!("public enum {name} : uint"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("Olkit.cs defines `public enum {name} : uint`"));
+    let body = body.split('}').next().unwrap_or_default();
+    body.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with("///") && l.contains(" = "))
+        .map(|l| {
+            let (variant, value) = l.trim_end_matches(',').split_once(" = ").unwrap();
+            (
+                variant.to_owned(),
+                value.parse().unwrap_or_else(|_| panic!("{l}")),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn dotnet_enums_match_the_header() {
+    let source = read(&workspace_root().join("bindings/dotnet/Olkit.cs"));
+    let enums = header_enums();
+    let expected_enums = [
+        "olk_reg_encoding",
+        "olk_reg_format",
+        "olk_reg_parse_flags",
+        "olk_reg_type",
+    ];
+    assert_eq!(
+        enums.keys().map(String::as_str).collect::<Vec<_>>(),
+        expected_enums,
+        "the C enums of the header; map each new one to Olkit.cs here"
+    );
+    for (c_name, dotnet_name) in [
+        ("olk_reg_format", "RegFormat"),
+        ("olk_reg_encoding", "RegEncoding"),
+        ("olk_reg_type", "RegType"),
+    ] {
+        let c_variants = &enums[c_name];
+        // The prefix all the C variants share (OLK_REG_FORMAT_, OLK_REG_ENC_...).
+        let first = &c_variants[0].0;
+        let prefix_len = (0..first.len())
+            .filter(|&i| first.as_bytes()[i] == b'_')
+            .map(|i| i + 1)
+            .filter(|&n| c_variants.iter().all(|(v, _)| v.get(..n) == first.get(..n)))
+            .max()
+            .unwrap();
+        let c_side: Vec<(String, u32)> = c_variants
+            .iter()
+            .map(|(v, n)| (normalized(&v[prefix_len..]), *n))
+            .collect();
+        let dotnet_side: Vec<(String, u32)> = dotnet_enum(&source, dotnet_name)
+            .into_iter()
+            .map(|(v, n)| (normalized(&v), n))
+            .collect();
+        assert_eq!(
+            dotnet_side, c_side,
+            "Olkit.{dotnet_name} differs from enum {c_name} of include/olkit.h"
+        );
+    }
+    let lenient = &enums["olk_reg_parse_flags"];
+    assert_eq!(lenient, &[("OLK_REG_PARSE_LENIENT".to_owned(), 1)]);
+    assert!(source.contains("public const uint RegParseLenient = 1;"));
+}
