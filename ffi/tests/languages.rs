@@ -10,7 +10,9 @@
 //! - `olkit.h` alone compiles as C99 and C++17, `olkit.hpp` as C++17.
 //!
 //! A program passes when it exits 0 and its last line is `N passed, 0 failed`
-//! with N > 0. Shared assertion helpers: `tests/c/check.h` (C and C++),
+//! with N > 0. Programs run in a fresh scratch directory (their working
+//! directory, for files they write) with `OLKIT_SOURCE_DIR` set to the
+//! repository root, where they find their inputs (`examples/`, fixtures). Shared assertion helpers: `tests/c/check.h` (C and C++),
 //! `tests/dotnet/Check.cs`. New handle types add test files; this harness
 //! picks them up. Build outputs go to `target/tmp/olkit-ffi/<profile>/`.
 //!
@@ -153,7 +155,8 @@ impl Harness {
                 None => Command::new(exe),
             };
             cmd.current_dir(&self.out)
-                .env("LD_LIBRARY_PATH", self.library_path());
+                .env("LD_LIBRARY_PATH", self.library_path())
+                .env("OLKIT_SOURCE_DIR", &self.root);
             expect_all_passed(cmd);
         }
     }
@@ -473,6 +476,7 @@ fn dotnet_programs_pass_on_mono() {
             .arg(&exe)
             .current_dir(&h.out)
             .env("LD_LIBRARY_PATH", h.library_path())
+            .env("OLKIT_SOURCE_DIR", &h.root)
             .env("OLKIT_EXPECTED_VERSION", env!("CARGO_PKG_VERSION"))
             .env(
                 "OLKIT_TEST_PANIC",
