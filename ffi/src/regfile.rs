@@ -63,7 +63,7 @@ pub const OLK_REG_BAD_DATA: olk_status = 1010;
 /// a function that takes a non-const `olk_reg_file *` (an edit, or
 /// `olk_reg_file_free`) must not run concurrently with any other call on
 /// the same handle. Different handles are independent.
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, reason = "C name")]
 pub struct olk_reg_file {
     file: RegFile,
 }

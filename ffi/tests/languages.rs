@@ -249,7 +249,11 @@ fn missing_export(lib: &Path) -> Option<&'static str> {
         .lines()
         .filter_map(|l| l.split_whitespace().last())
         .collect();
-    let mut needed = vec!["olk_version", "olk_last_error_message"];
+    let mut needed = vec![
+        "olk_version",
+        "olk_last_error_message",
+        "olk_reg_file_parse",
+    ];
     if cfg!(feature = "test-panic") {
         needed.push("olk_test_panic");
     }
