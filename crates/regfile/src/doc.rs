@@ -320,9 +320,12 @@ impl RegFile {
                 "path has no file name",
             ))
         })?;
+        // Unique per process and per call, so concurrent saves never share a file.
+        static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let serial = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut tmp_name = std::ffi::OsString::from(".");
         tmp_name.push(file_name);
-        tmp_name.push(format!(".olkit-{}.tmp", std::process::id()));
+        tmp_name.push(format!(".olkit-{}-{serial}.tmp", std::process::id()));
         let tmp = path.with_file_name(tmp_name);
         let result = (|| {
             let mut file = std::fs::File::create(&tmp)?;
@@ -372,8 +375,9 @@ impl RegFile {
     }
 
     /// Sets value `name` (empty for the default value) of `key`: the line
-    /// that assigns it last is rewritten, or a line is added at the end of
-    /// the key's last section, or a new section is added at the end of the file.
+    /// that assigns or deletes it last is rewritten (unless a later `[-KEY]`
+    /// voids it), or a line is added after the last value of the key's last
+    /// section, or a new section is added at the end of the file.
     pub fn set_value(&mut self, key: &str, name: &str, value: Value) -> Result<(), Error> {
         check_key_path(key)?;
         check_value_name(name)?;
@@ -387,40 +391,52 @@ impl RegFile {
                 value,
             },
         )?;
-        let Some(s) = self.live_section(key) else {
+        let Some(live) = self.live_section(key) else {
             return self.append_section(key, vec![line]);
         };
-        let Some(section) = self.sections.get(s) else {
-            return Ok(());
-        };
-        let existing = section
-            .lines
-            .iter()
-            .rposition(|l| l.entry_name().is_some_and(|n| names_equal(n, name)));
-        match existing {
-            Some(i) => {
-                let Some(old) = section.lines.get(i) else {
-                    return Ok(());
-                };
-                let line = self.replacement_line(old, &text, "value", line.kind)?;
-                if let Some(slot) = self
-                    .sections
-                    .get_mut(s)
-                    .and_then(|sec| sec.lines.get_mut(i))
-                {
-                    *slot = line;
-                }
+        if let Some((s, i)) = self.last_mention(key, name) {
+            let Some(old) = self.sections.get(s).and_then(|sec| sec.lines.get(i)) else {
+                return Ok(());
+            };
+            let line = self.replacement_line(old, &text, "value", line.kind)?;
+            if let Some(slot) = self
+                .sections
+                .get_mut(s)
+                .and_then(|sec| sec.lines.get_mut(i))
+            {
+                *slot = line;
             }
-            None => {
-                let at = section
-                    .lines
-                    .iter()
-                    .rposition(|l| !matches!(l.kind, LineKind::Trivia))
-                    .map_or(0, |i| i + 1);
-                self.insert_line(s, at, line);
+            return Ok(());
+        }
+        let at = self.sections.get(live).map_or(0, |section| {
+            section
+                .lines
+                .iter()
+                .rposition(|l| !matches!(l.kind, LineKind::Trivia))
+                .map_or(0, |i| i + 1)
+        });
+        self.insert_line(live, at, line);
+        Ok(())
+    }
+
+    /// The section and line that assign or delete value `name` of `key`
+    /// last, if no later `[-KEY]` (or `[-PARENT]`) voids them.
+    fn last_mention(&self, key: &str, name: &str) -> Option<(usize, usize)> {
+        let index = self.index();
+        for &s in index.by_path.get(&fold(key))?.iter().rev() {
+            let section = self.sections.get(s)?;
+            if section.key.as_ref()?.deletion {
+                return None;
+            }
+            let found = section
+                .lines
+                .iter()
+                .rposition(|l| l.entry_name().is_some_and(|n| names_equal(n, name)));
+            if let Some(i) = found {
+                return (!self.deleted_after(index, key, s)).then_some((s, i));
             }
         }
-        Ok(())
+        None
     }
 
     /// Renames value `from` of `key` to `to` wherever the file assigns or

@@ -54,7 +54,7 @@ pub enum Error {
         problem: Problem,
     },
     /// An edit named a key path that cannot be written to a `.reg` file.
-    #[error("invalid key path {path:?}: {reason}")]
+    #[error("invalid key path \"{path}\": {reason}")]
     InvalidKeyPath {
         /// The path given.
         path: String,
@@ -62,7 +62,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// An edit named a value name that cannot be written to a `.reg` file.
-    #[error("invalid value name {name:?}: {reason}")]
+    #[error("invalid value name \"{name}\": {reason}")]
     InvalidValueName {
         /// The name given.
         name: String,
@@ -70,13 +70,13 @@ pub enum Error {
         reason: &'static str,
     },
     /// The key named by an edit is not in the file.
-    #[error("key {key:?} not found")]
+    #[error("key \"{key}\" not found")]
     KeyNotFound {
         /// The key path.
         key: String,
     },
     /// The value named by an edit is not in the file.
-    #[error("value {name:?} not found under {key:?}")]
+    #[error("value \"{name}\" not found under \"{key}\"")]
     ValueNotFound {
         /// The key path.
         key: String,
@@ -84,7 +84,7 @@ pub enum Error {
         name: String,
     },
     /// A rename would overwrite a value that exists already.
-    #[error("value {name:?} already exists under {key:?}")]
+    #[error("value \"{name}\" already exists under \"{key}\"")]
     ValueExists {
         /// The key path.
         key: String,

@@ -274,3 +274,29 @@ fn save_replaces_the_file_atomically() {
     assert!(matches!(err, Error::Io { .. }));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn set_value_rewrites_the_last_assignment_even_in_an_earlier_section() {
+    let original = format!("{ORIGINAL}[{KEY}]\r\n\"Other\"=\"o\"\r\n\r\n");
+    let mut file = RegFile::parse(original.as_bytes()).unwrap();
+    file.set_value(KEY, "Server", Value::string("moved"))
+        .unwrap();
+    assert_eq!(
+        text_of(&file),
+        original.replace("\"Server\"  =  \"old.example.com\"", "\"Server\"=\"moved\""),
+        "the existing line changes; nothing is added to the later section"
+    );
+    // A [-KEY] after that section voids its lines: the value goes into the live section.
+    let voided = format!("{ORIGINAL}[-{KEY}]\r\n\r\n[{KEY}]\r\n\"Other\"=\"o\"\r\n\r\n");
+    let mut file = RegFile::parse(voided.as_bytes()).unwrap();
+    assert!(file.get(KEY, "Server").is_none());
+    file.set_value(KEY, "Server", Value::string("new")).unwrap();
+    assert_eq!(
+        text_of(&file),
+        voided.replace(
+            "\"Other\"=\"o\"\r\n",
+            "\"Other\"=\"o\"\r\n\"Server\"=\"new\"\r\n"
+        )
+    );
+    assert_eq!(file.get(KEY, "Server").unwrap().as_str().unwrap(), "new");
+}

@@ -402,12 +402,13 @@ proptest! {
         let (key, name, _) = pick.get(&sets).clone();
         // The line set_value rewrites: the last one naming the value in the key's last section.
         let mut file = RegFile::parse(&doc.bytes).unwrap();
-        // When the key's last line is a `[-KEY]`, the value goes into a new section.
+        // The line rewritten is the value's last mention after the key's last
+        // `[-KEY]`; when the key's last line is a `[-KEY]`, a new section is added.
         let last_section = file.keys().rev().find(|k| k.path() == key).unwrap();
-        let last_section_line = last_section.line();
+        let voided_up_to = file.keys().rev().find(|k| k.path() == key && k.is_deletion()).map_or(0, |k| k.line());
         let folded = |s: &str| s.to_uppercase();
         let target = sets.iter().rev().find(|(k, n, r)| *k == key && folded(n) == folded(&name)
-            && line_of(&doc.bytes, doc.enc, r.start) > last_section_line)
+            && line_of(&doc.bytes, doc.enc, r.start) > voided_up_to)
             .filter(|_| !last_section.is_deletion());
         let result = file.set_value(&key, &name, value.clone());
         if doc.enc == Enc::Ansi {
