@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use olkit_regfile::{Encoding, Entry, Format, RegFile};
+use olkit_regfile::{Encoding, Entry, Format, RegFile, RegType};
 
 fn fixtures(dir: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -71,11 +71,83 @@ fn wine_v5_exports_round_trip_and_match_our_writer() {
 }
 
 #[test]
-fn wine_regedit4_exports_round_trip() {
-    for path in fixtures("regedit4") {
+fn wine_regedit4_exports_round_trip_and_match_our_writer() {
+    let files = fixtures("regedit4");
+    assert!(
+        files.len() >= 5,
+        "the Wine REGEDIT4 fixtures are missing: {files:?}"
+    );
+    for path in files {
         let bytes = std::fs::read(&path).unwrap();
         let file = RegFile::parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert_eq!(file.format(), Format::Regedit4);
+        assert_eq!(
+            (file.format(), file.encoding()),
+            (Format::Regedit4, Encoding::Windows1252)
+        );
         assert_eq!(file.to_bytes(), bytes, "{}: not lossless", path.display());
+        let canonical = file.to_canonical_bytes().unwrap();
+        assert!(
+            canonical == bytes,
+            "{}: our REGEDIT4 writer differs from Wine's export",
+            path.display()
+        );
+        let mut edited = file.clone();
+        for (key, name, value) in values(&file) {
+            edited.set_value(&key, &name, value).unwrap();
+        }
+        assert!(
+            edited.to_bytes() == bytes,
+            "{}: re-rendering the values changed the file",
+            path.display()
+        );
+    }
+}
+
+/// The same registry content exported both ways holds the same registry
+/// bytes, except where REGEDIT4 itself loses characters outside Windows-1252.
+#[test]
+fn both_formats_hold_the_same_values() {
+    for v5 in fixtures("v5") {
+        let v4 = v5
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("regedit4")
+            .join(v5.file_name().unwrap());
+        let a = RegFile::parse(&std::fs::read(&v5).unwrap()).unwrap();
+        let b = RegFile::parse(&std::fs::read(&v4).unwrap()).unwrap();
+        let (a, b) = (values(&a), values(&b));
+        assert_eq!(a.len(), b.len(), "{}", v5.display());
+        let mut same = 0;
+        for (x, y) in a.iter().zip(&b) {
+            let representable = |s: &str| {
+                s.chars().all(|c| {
+                    u32::from(c) < 0x80 || "àâäéèêëîïôöùûüçÀÂÄÉÈÊËÎÏÔÖÙÛÜÇßñÑáíóú€".contains(c)
+                })
+            };
+            let text = matches!(
+                x.2.ty(),
+                RegType::SZ | RegType::EXPAND_SZ | RegType::MULTI_SZ
+            )
+            .then(|| {
+                let units: Vec<u16> =
+                    x.2.data()
+                        .chunks_exact(2)
+                        .map(|p| u16::from_le_bytes([p[0], p[1]]))
+                        .collect();
+                String::from_utf16_lossy(&units)
+            });
+            if representable(&x.0) && representable(&x.1) && text.is_none_or(|t| representable(&t))
+            {
+                assert_eq!(x, y, "{}: {} {}", v5.display(), x.0, x.1);
+                same += 1;
+            }
+        }
+        assert!(
+            same * 2 > a.len(),
+            "{}: too few comparable values",
+            v5.display()
+        );
     }
 }
