@@ -252,6 +252,26 @@ fn about_value<'a>(key: &'a str, name: &'a str) -> impl FnOnce(Error) -> FfiErro
 }
 
 /// Writes a `0`/`1` flag.
+/// The body of an export that reads one plain value of the file into `*out`.
+///
+/// # Safety
+///
+/// `file` must be NULL or a live handle; `out` must be NULL or writable.
+unsafe fn read_into<T>(
+    file: *const olk_reg_file,
+    out: *mut T,
+    read: impl FnOnce(&RegFile) -> T,
+) -> olk_status {
+    boundary(|| {
+        // SAFETY: the caller guarantees `file` is NULL or a live handle.
+        let file = unsafe { handle_arg(file, "file") }?;
+        // SAFETY: the caller guarantees `out` is NULL or writable.
+        let out = unsafe { Out::new(out, "out") }?;
+        out.write(read(&file.file));
+        Ok(())
+    })
+}
+
 fn write_flag(out: Out<u8>, flag: bool) {
     out.write(u8::from(flag));
 }
@@ -382,14 +402,8 @@ pub unsafe extern "C" fn olk_reg_file_format(
     file: *const olk_reg_file,
     out: *mut u32,
 ) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees `file` is NULL or a live handle.
-        let file = unsafe { handle_arg(file, "file") }?;
-        // SAFETY: the caller guarantees `out` is NULL or writable.
-        let out = unsafe { Out::new(out, "out") }?;
-        out.write(format_code(file.file.format()));
-        Ok(())
-    })
+    // SAFETY: forwarded from our caller, who guarantees the same contract.
+    unsafe { read_into(file, out, |f| format_code(f.format())) }
 }
 
 /// Stores the file's text encoding in `*out`: one of `olk_reg_encoding`
@@ -404,14 +418,8 @@ pub unsafe extern "C" fn olk_reg_file_encoding(
     file: *const olk_reg_file,
     out: *mut u32,
 ) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees `file` is NULL or a live handle.
-        let file = unsafe { handle_arg(file, "file") }?;
-        // SAFETY: the caller guarantees `out` is NULL or writable.
-        let out = unsafe { Out::new(out, "out") }?;
-        out.write(encoding_code(file.file.encoding()));
-        Ok(())
-    })
+    // SAFETY: forwarded from our caller, who guarantees the same contract.
+    unsafe { read_into(file, out, |f| encoding_code(f.encoding())) }
 }
 
 /// Stores in `*out` the number of lines lenient reading skipped (always 0
@@ -425,14 +433,8 @@ pub unsafe extern "C" fn olk_reg_file_warning_count(
     file: *const olk_reg_file,
     out: *mut usize,
 ) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees `file` is NULL or a live handle.
-        let file = unsafe { handle_arg(file, "file") }?;
-        // SAFETY: the caller guarantees `out` is NULL or writable.
-        let out = unsafe { Out::new(out, "out") }?;
-        out.write(file.file.warnings().len());
-        Ok(())
-    })
+    // SAFETY: forwarded from our caller, who guarantees the same contract.
+    unsafe { read_into(file, out, |f| f.warnings().len()) }
 }
 
 /// Describes the line lenient reading skipped at position `index` (0-based,
@@ -496,14 +498,8 @@ pub unsafe extern "C" fn olk_reg_file_key_count(
     file: *const olk_reg_file,
     out: *mut usize,
 ) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees `file` is NULL or a live handle.
-        let file = unsafe { handle_arg(file, "file") }?;
-        // SAFETY: the caller guarantees `out` is NULL or writable.
-        let out = unsafe { Out::new(out, "out") }?;
-        out.write(file.file.key_count());
-        Ok(())
-    })
+    // SAFETY: forwarded from our caller, who guarantees the same contract.
+    unsafe { read_into(file, out, |f| f.key_count()) }
 }
 
 /// Describes key line `key_index` (0-based, file order): `*path`, the key
