@@ -203,7 +203,8 @@ fn steps(dir: &Path, input: &[u8], source: Option<String>) -> Result<Report, Cli
     let canonical_bytes = file
         .to_canonical_bytes()
         .map_err(|e| CliError::reg(&path, e))?;
-    crate::reg::write_atomically(&canonical_path, &canonical_bytes)?;
+    file.save_canonical(&canonical_path)
+        .map_err(|e| CliError::reg(&canonical_path, e))?;
     let reread = crate::reg::read(&canonical_path, false)?;
     let canonical = Canonical {
         file: output::path_text(&canonical_path),

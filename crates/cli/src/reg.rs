@@ -1,8 +1,7 @@
 //! `olkit reg`: registry export (`.reg`) files.
 
 use std::borrow::Cow;
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -231,35 +230,25 @@ fn records<'a>(key: Key<'a>) -> impl Iterator<Item = Record<'a>> + 'a {
 
 fn fmt(args: &FmtArgs) -> CliResult {
     let file = read(&args.file, args.lenient)?;
-    let canonical = if args.canonical {
-        Some(
-            file.to_canonical_bytes()
-                .map_err(|e| CliError::reg(&args.file, e))?,
-        )
-    } else {
-        None
-    };
     let Some(target) = &args.output else {
         let mut out = output::stdout();
-        match &canonical {
-            Some(bytes) => out.write_all(bytes)?,
-            None => file.write_to(&mut out)?,
+        if args.canonical {
+            let bytes = file
+                .to_canonical_bytes()
+                .map_err(|e| CliError::reg(&args.file, e))?;
+            out.write_all(&bytes)?;
+        } else {
+            file.write_to(&mut out)?;
         }
         out.flush()?;
         return Ok(());
     };
-    let bytes = match &canonical {
-        Some(bytes) => {
-            write_atomically(target, bytes)?;
-            bytes.len() as u64
-        }
-        None => {
-            file.save(target).map_err(|e| CliError::reg(target, e))?;
-            let mut counter = ByteCounter(0);
-            file.write_to(&mut counter)?;
-            counter.0
-        }
+    let saved = if args.canonical {
+        file.save_canonical(target)
+    } else {
+        file.save(target)
     };
+    let bytes = saved.map_err(|e| CliError::reg(target, e))?;
     if args.json {
         let report = FmtJson {
             input: output::path_text(&args.file),
@@ -282,45 +271,4 @@ struct FmtJson<'a> {
     bytes: u64,
     canonical: bool,
     warnings: Vec<WarningJson<'a>>,
-}
-
-/// Counts the bytes written to it.
-struct ByteCounter(u64);
-
-impl Write for ByteCounter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0 += buf.len() as u64;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Writes `bytes` to a new file next to `path`, flushes it to disk and
-/// renames it over `path`, so that `path` holds the old or the new
-/// contents, never a part. The temporary file is removed on failure.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> CliResult {
-    let fail = |e| CliError::io(path, e);
-    let Some(name) = path.file_name() else {
-        return Err(fail(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "path has no file name",
-        )));
-    };
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".olkit-{}.tmp", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let result = (|| {
-        let mut file = File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(fail)
 }

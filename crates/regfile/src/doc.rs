@@ -307,40 +307,16 @@ impl RegFile {
 
     /// Writes the file next to `path`, flushes it to disk and renames it over
     /// `path`, so that `path` holds either the old or the new file, never a part.
-    /// A replaced file's permissions are kept.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), Error> {
-        let path = path.as_ref();
-        let io = |source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let file_name = path.file_name().ok_or_else(|| {
-            io(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "path has no file name",
-            ))
-        })?;
-        // Unique per process and per call, so concurrent saves never share a file.
-        static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let serial = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut tmp_name = std::ffi::OsString::from(".");
-        tmp_name.push(file_name);
-        tmp_name.push(format!(".olkit-{}-{serial}.tmp", std::process::id()));
-        let tmp = path.with_file_name(tmp_name);
-        let result = (|| {
-            let mut file = std::fs::File::create(&tmp)?;
-            if let Ok(old) = std::fs::metadata(path) {
-                file.set_permissions(old.permissions())?;
-            }
-            self.write_to(std::io::BufWriter::new(&mut file))?;
-            file.sync_all()?;
-            std::fs::rename(&tmp, path)?;
-            sync_parent_dir(path)
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result.map_err(io)
+    /// A replaced file's permissions are kept. Returns the number of bytes written.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<u64, Error> {
+        save_atomically(path.as_ref(), |out| self.write_to(out))
+    }
+
+    /// As [`save`](RegFile::save), with the bytes of
+    /// [`to_canonical_bytes`](RegFile::to_canonical_bytes).
+    pub fn save_canonical(&self, path: impl AsRef<Path>) -> Result<u64, Error> {
+        let bytes = self.to_canonical_bytes()?;
+        save_atomically(path.as_ref(), |out| out.write_all(&bytes))
     }
 
     /// The whole file written the way regedit writes it: its format's
@@ -771,6 +747,51 @@ impl RegFile {
         self.index = OnceLock::new();
         Ok(())
     }
+}
+
+/// Writes a new file next to `path` with `write`, flushes it to disk and
+/// renames it over `path`, keeping a replaced file's permissions; the
+/// temporary file is removed on failure. Returns the bytes written.
+fn save_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<u64, Error> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file_name = path.file_name().ok_or_else(|| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "path has no file name",
+        ))
+    })?;
+    // Unique per process and per call, so concurrent saves never share a file.
+    static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let serial = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(file_name);
+    tmp_name.push(format!(".olkit-{}-{serial}.tmp", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        if let Ok(old) = std::fs::metadata(path) {
+            file.set_permissions(old.permissions())?;
+        }
+        let mut out = std::io::BufWriter::new(&mut file);
+        write(&mut out)?;
+        out.flush()?;
+        drop(out);
+        let written = file.metadata()?.len();
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        sync_parent_dir(path)?;
+        Ok(written)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io)
 }
 
 /// Makes a rename in `path`'s directory durable (POSIX needs the directory

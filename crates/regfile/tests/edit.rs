@@ -258,14 +258,23 @@ fn save_replaces_the_file_atomically() {
     }
     let mut file = RegFile::read(&path).unwrap();
     file.set_value(KEY, "Port", Value::dword(993)).unwrap();
-    file.save(&path).unwrap();
+    let written = file.save(&path).unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), file.to_bytes());
+    assert_eq!(written, file.to_bytes().len() as u64);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "permissions kept");
     }
+    let canonical = dir.join("canonical.reg");
+    let written = file.save_canonical(&canonical).unwrap();
+    assert_eq!(
+        std::fs::read(&canonical).unwrap(),
+        file.to_canonical_bytes().unwrap()
+    );
+    assert_eq!(written, file.to_canonical_bytes().unwrap().len() as u64);
+    std::fs::remove_file(&canonical).unwrap();
     let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left behind");
     let err = file
