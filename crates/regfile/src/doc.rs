@@ -265,27 +265,11 @@ impl RegFile {
     /// the file would leave it: the last assignment in the file wins, and a
     /// later `"name"=-`, `[-KEY]` or `[-PARENT]` removes it.
     pub fn get(&self, key: &str, name: &str) -> Option<&Value> {
-        let index = self.index();
-        let sections = index.by_path.get(&fold(key))?;
-        for &s in sections.iter().rev() {
-            let section = self.sections.get(s)?;
-            if section.key.as_ref()?.deletion {
-                return None;
-            }
-            let found = section
-                .lines
-                .iter()
-                .rev()
-                .find(|l| l.entry_name().is_some_and(|n| names_equal(n, name)));
-            match found.map(|l| &l.kind) {
-                Some(LineKind::Value { value, .. }) => {
-                    return (!self.deleted_after(index, key, s)).then_some(value);
-                }
-                Some(_) => return None,
-                None => {}
-            }
+        let (s, i) = self.last_mention(key, name)?;
+        match &self.sections.get(s)?.lines.get(i)?.kind {
+            LineKind::Value { value, .. } => Some(value),
+            _ => None,
         }
-        None
     }
 
     /// The file's bytes: the input unchanged where nothing was edited.

@@ -438,7 +438,8 @@ proptest! {
         let mut file = RegFile::parse(&doc.bytes).unwrap();
         let key = format!("HKEY_CURRENT_USER\\Software\\Olkit\\K{k}");
         prop_assume!(file.get(&key, &name).is_none());
-        prop_assume!(file.key(&key).is_none_or(|k| k.entries().all(|e| e.name().to_uppercase() != name.to_uppercase())));
+        // Nothing in any section of the key names the value yet (not even a `"x"=-`).
+        prop_assume!(file.keys().filter(|k| k.path() == key).all(|k| k.entries().all(|e| e.name().to_uppercase() != name.to_uppercase())));
         match file.set_value(&key, &name, value.clone()) {
             Err(olkit_regfile::Error::Unencodable { .. }) if doc.enc == Enc::Ansi => return Ok(()),
             other => other.unwrap(),
