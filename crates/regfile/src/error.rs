@@ -147,6 +147,9 @@ pub enum Problem {
     BadHexByte,
     /// Characters after the end of the data that are not a `;` comment.
     TrailingCharacters,
+    /// A NUL character in a key path or value name, which the registry
+    /// cannot hold (its names are NUL-terminated).
+    NulInName,
 }
 
 impl fmt::Display for Problem {
@@ -171,6 +174,7 @@ impl fmt::Display for Problem {
             Problem::BadHexType => "`hex(N):` needs a hexadecimal type number of at most 32 bits",
             Problem::BadHexByte => "hex data must be bytes of one or two hexadecimal digits separated by commas",
             Problem::TrailingCharacters => "unexpected characters after the data",
+            Problem::NulInName => "a key path or value name cannot contain a NUL character",
         })
     }
 }

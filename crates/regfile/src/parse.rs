@@ -431,7 +431,11 @@ impl<'a, U: Unit> Parser<'a, U> {
             if deletion {
                 start += 1;
             }
-            let path = U::decode(self.encoding, line.get(start..close).unwrap_or_default());
+            let raw_path = line.get(start..close).unwrap_or_default();
+            if let Some(nul) = raw_path.iter().position(|&u| u.code() == 0) {
+                return Err(at(Problem::NulInName, start + nul));
+            }
+            let path = U::decode(self.encoding, raw_path);
             if !has_known_root(&path) {
                 return Err(at(Problem::UnknownRoot, start));
             }
@@ -444,6 +448,12 @@ impl<'a, U: Unit> Parser<'a, U> {
             let (units, next) = self
                 .quoted(line, i)
                 .ok_or(at(Problem::UnterminatedString, line.len()))?;
+            if let Some(nul) = line
+                .get(i..next)
+                .and_then(|n| n.iter().position(|&u| u.code() == 0))
+            {
+                return Err(at(Problem::NulInName, i + nul));
+            }
             i = next;
             U::decode(self.encoding, &units)
         } else {

@@ -411,6 +411,13 @@ fn strict_errors_say_where() {
             Problem::TrailingCharacters,
         ),
         ("\"x\"=\"outside\"", 3, 1, Problem::ValueOutsideKey),
+        (
+            "[HKEY_USERS\\x]\r\n\"a\0b\"=\"x\"",
+            4,
+            3,
+            Problem::NulInName,
+        ),
+        ("[HKEY_USERS\\x\0y]", 3, 14, Problem::NulInName),
     ];
     for &(body, line, column, problem) in cases {
         let text = format!("REGEDIT4\r\n\r\n{body}\r\n");
