@@ -16,6 +16,23 @@
 //!   to the caller are freed with `olk_string_free` / `olk_bytes_free`;
 //! - outputs are written only on success.
 //!
+//! ```c
+//! #include "olkit.h"
+//!
+//! olk_reg_file *file = NULL;
+//! if (olk_reg_file_open("profiles.reg", 0, 0, &file) != OLK_OK) {
+//!     char msg[512]; size_t needed;
+//!     olk_last_error_message(msg, sizeof msg, &needed); /* "...: line 4, column 9: ..." */
+//!     return 1;
+//! }
+//! char *server = NULL;
+//! if (olk_reg_file_get_string(file, "HKEY_CURRENT_USER\\Software\\Kerio", "Server", &server) == OLK_OK) {
+//!     puts(server);
+//!     olk_string_free(server);
+//! }
+//! olk_reg_file_free(file);
+//! ```
+//!
 //! Adding a crate's exports: a module per crate (`regfile.rs`, ...) with its
 //! status codes in its range, `impl From<crate::Error> for FfiError`, and
 //! exports written with the helpers of `util` inside `boundary::boundary`.

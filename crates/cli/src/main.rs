@@ -2,6 +2,13 @@
 //! deployment. One subcommand group per library crate, plus `demo` and
 //! `version`.
 //!
+//! ```text
+//! olkit demo                                  # every capability on the bundled examples
+//! olkit reg dump profiles.reg                 # KEY<TAB>NAME<TAB>TYPE<TAB>HEX per value
+//! olkit reg dump --json --lenient broken.reg  # one JSON document, bad lines as warnings
+//! olkit reg fmt --canonical in.reg -o out.reg # rewrite as regedit writes it
+//! ```
+//!
 //! Exit codes: 0 success, 1 the operation failed (message on stderr),
 //! 2 usage error.
 
