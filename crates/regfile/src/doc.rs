@@ -40,6 +40,10 @@ pub(crate) struct Line {
     /// 1-based number of the line's first physical line; 0 when an edit wrote it.
     pub(crate) number: usize,
     pub(crate) kind: LineKind,
+    /// For a value whose hex data ends in a `\` continuation at the end of
+    /// the file, the byte offset (in the source) of that `\`: any line added
+    /// after it would be read as more data.
+    pub(crate) open_continuation: Option<usize>,
 }
 
 impl Line {
@@ -198,6 +202,7 @@ impl RegFile {
                     raw: Raw::Owned(head),
                     number: 0,
                     kind: LineKind::Trivia,
+                    open_continuation: None,
                 },
                 key: None,
                 lines: Vec::new(),
@@ -368,15 +373,17 @@ impl RegFile {
             }
             return Ok(());
         }
+        // After the key's last value: before trailing blank lines and
+        // comments, and before lines lenient reading skipped (a broken key
+        // line or continuation there would swallow the new line).
         let at = self.sections.get(live).map_or(0, |section| {
             section
                 .lines
                 .iter()
-                .rposition(|l| !matches!(l.kind, LineKind::Trivia))
+                .rposition(|l| l.entry_name().is_some())
                 .map_or(0, |i| i + 1)
         });
-        self.insert_line(live, at, line);
-        Ok(())
+        self.insert_line(live, at, line)
     }
 
     /// The section and line that assign or delete value `name` of `key`
@@ -589,6 +596,7 @@ impl RegFile {
             raw: Raw::Owned(bytes),
             number: 0,
             kind,
+            open_continuation: None,
         })
     }
 
@@ -608,6 +616,7 @@ impl RegFile {
             raw: Raw::Owned(bytes),
             number: old.number,
             kind,
+            open_continuation: None,
         })
     }
 
@@ -650,27 +659,44 @@ impl RegFile {
 
     /// Inserts a line into a section, first ending the line before it if
     /// that line is the last of a file without a final line break.
-    fn insert_line(&mut self, section: usize, at: usize, line: Line) {
-        self.end_line_before(section, at);
+    fn insert_line(&mut self, section: usize, at: usize, line: Line) -> Result<(), Error> {
+        self.end_line_before(section, at)?;
         if let Some(s) = self.sections.get_mut(section) {
             s.lines.insert(at.min(s.lines.len()), line);
         }
+        Ok(())
     }
 
-    fn end_line_before(&mut self, section: usize, at: usize) {
+    /// Makes the line before position `at` of a section safe to write after:
+    /// a value left open by a `\` continuation at the end of the file loses
+    /// that one `\` (`hex:01,` is the same data as `hex:01,\`), or the new line
+    /// would be read as more of its data; a last line without a line break
+    /// gets one. Nothing else of the line changes.
+    fn end_line_before(&mut self, section: usize, at: usize) -> Result<(), Error> {
         let Some(s) = self.sections.get(section) else {
-            return;
+            return Ok(());
         };
         let before = match at.checked_sub(1) {
             Some(i) => s.lines.get(i),
             None => Some(&s.head),
         };
-        let Some(before) = before else { return };
-        if self.ends_with_line_break(self.raw(before)) {
-            return;
-        }
+        let Some(before) = before else { return Ok(()) };
         let mut bytes = self.raw(before).to_vec();
-        bytes.extend(self.eol_bytes());
+        if let (Some(backslash), Raw::Source(range)) = (before.open_continuation, &before.raw) {
+            let unit = if self.encoding == Encoding::Utf16Le {
+                2
+            } else {
+                1
+            };
+            let at = backslash.saturating_sub(range.start);
+            bytes.drain(at.min(bytes.len())..(at + unit).min(bytes.len()));
+        }
+        if !self.ends_with_line_break(&bytes) {
+            bytes.extend(self.eol_bytes());
+        }
+        if bytes.as_slice() == self.raw(before) {
+            return Ok(());
+        }
         if let Some(s) = self.sections.get_mut(section) {
             let slot = match at.checked_sub(1) {
                 Some(i) => s.lines.get_mut(i),
@@ -678,8 +704,10 @@ impl RegFile {
             };
             if let Some(slot) = slot {
                 slot.raw = Raw::Owned(bytes);
+                slot.open_continuation = None;
             }
         }
+        Ok(())
     }
 
     fn ends_with_line_break(&self, raw: &[u8]) -> bool {
@@ -707,7 +735,7 @@ impl RegFile {
         let head = self.new_line(&render::key_line(path, false), "key path", LineKind::Trivia)?;
         let last = self.sections.len() - 1;
         let at = self.sections.get(last).map_or(0, |s| s.lines.len());
-        self.end_line_before(last, at);
+        self.end_line_before(last, at)?;
         let last_line = self
             .sections
             .get(last)
@@ -827,9 +855,6 @@ fn check_key_path(path: &str) -> Result<(), Error> {
     }
     if path.contains(['\r', '\n', '\0']) {
         return Err(bad("it contains a line break or NUL"));
-    }
-    if path.split('\\').any(str::is_empty) {
-        return Err(bad("it has an empty component"));
     }
     Ok(())
 }

@@ -240,6 +240,10 @@ struct Parser<'a, U> {
     next_number: usize,
     line_ending: Option<LineEnding>,
     scratch: Vec<U>,
+    /// The byte offset of the `\` of the last continuation read.
+    last_backslash: usize,
+    /// Set to that offset when a value ends in a `\` continuation at the end of the file.
+    open_continuation: Option<usize>,
 }
 
 impl<'a, U: Unit> Parser<'a, U> {
@@ -253,6 +257,8 @@ impl<'a, U: Unit> Parser<'a, U> {
             next_number: 1,
             line_ending: None,
             scratch: Vec::new(),
+            last_backslash: 0,
+            open_continuation: None,
         }
     }
 
@@ -308,6 +314,7 @@ impl<'a, U: Unit> Parser<'a, U> {
                 raw: Raw::Source(0..self.byte(first.next)),
                 number: first.number,
                 kind: LineKind::Trivia,
+                open_continuation: None,
             },
             key: None,
             lines: Vec::new(),
@@ -320,8 +327,13 @@ impl<'a, U: Unit> Parser<'a, U> {
             let raw = Raw::Source(self.byte(first.start)..self.byte(last.next));
             let number = first.number;
             let result = match result {
+                // Values before the first key, after a skipped key line or
+                // after a `[-KEY]` line belong to no key: regedit skips them.
                 Ok(Parsed1::Value { .. } | Parsed1::Delete { .. })
-                    if in_skipped_key || sections.len() == 1 =>
+                    if in_skipped_key
+                        || sections
+                            .last()
+                            .is_none_or(|s| s.key.as_ref().is_none_or(|k| k.deletion)) =>
                 {
                     let column = 1 + self
                         .content(first)
@@ -344,6 +356,7 @@ impl<'a, U: Unit> Parser<'a, U> {
                             raw,
                             number,
                             kind: LineKind::Trivia,
+                            open_continuation: None,
                         },
                         key: Some(key),
                         lines: Vec::new(),
@@ -372,8 +385,14 @@ impl<'a, U: Unit> Parser<'a, U> {
                     LineKind::Skipped
                 }
             };
+            let open_continuation = std::mem::take(&mut self.open_continuation);
             if let Some(section) = sections.last_mut() {
-                section.lines.push(Line { raw, number, kind });
+                section.lines.push(Line {
+                    raw,
+                    number,
+                    kind,
+                    open_continuation,
+                });
             }
         }
         Ok(Parsed {
@@ -576,11 +595,13 @@ impl<'a, U: Unit> Parser<'a, U> {
                 break;
             }
             if is(c, b'\\') {
+                self.last_backslash = self.byte(current.start + i);
                 if skip_ws(line, i + 1) < line.len() {
                     return Err(at(Problem::TrailingCharacters, skip_ws(line, i + 1)));
                 }
                 loop {
                     let Some(next) = self.next_line() else {
+                        self.open_continuation = Some(self.last_backslash);
                         return Ok(out);
                     };
                     *last = next;

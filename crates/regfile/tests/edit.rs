@@ -182,10 +182,10 @@ fn refused_edits_change_nothing() {
         file.set_value("HKEY_USERS\\x", "日", Value::dword(1)),
         file.set_value("HKEY_USERS\\日", "a", Value::dword(1)),
         file.set_value("NOT_A_ROOT\\x", "a", Value::dword(1)),
-        file.set_value("HKEY_USERS\\x\\\\y", "a", Value::dword(1)),
+        file.set_value("HKEY_USERS\\x\0y", "a", Value::dword(1)),
         file.set_value("HKEY_USERS\\x", "nul\0", Value::dword(1)),
         file.set_value("HKEY_USERS\\x\ny", "a", Value::dword(1)),
-        file.add_key("HKEY_USERS\\").map(|_| ()),
+        file.add_key("HKEY_USERS\\x\ry").map(|_| ()),
         file.rename_value("HKEY_USERS\\x", "a", "b\0"),
     ];
     for result in refused {
@@ -308,4 +308,55 @@ fn set_value_rewrites_the_last_assignment_even_in_an_earlier_section() {
         )
     );
     assert_eq!(file.get(KEY, "Server").unwrap().as_str().unwrap(), "new");
+}
+
+#[test]
+fn adding_after_an_open_continuation_closes_it_and_changes_nothing_else() {
+    // Strict reading accepts a value whose `\` continuation runs into the end of the file.
+    let original = "REGEDIT4\r\n\r\n[HKEY_USERS\\k]\r\n\"b\"=hex:01,\\\r\n; the end\r\n";
+    let mut file = RegFile::parse(original.as_bytes()).unwrap();
+    file.set_value("HKEY_USERS\\k", "n", Value::dword(1))
+        .unwrap();
+    assert_eq!(
+        text_of(&file),
+        "REGEDIT4\r\n\r\n[HKEY_USERS\\k]\r\n\"b\"=hex:01,\r\n; the end\r\n\"n\"=dword:00000001\r\n",
+        "only the continuation's backslash goes"
+    );
+    let again = RegFile::parse(&file.to_bytes()).unwrap();
+    assert_eq!(again.get("HKEY_USERS\\k", "b").unwrap().data(), [1]);
+    assert_eq!(
+        again.get("HKEY_USERS\\k", "n").unwrap().as_u32().unwrap(),
+        1
+    );
+
+    let mut file = RegFile::parse(b"REGEDIT4\n[HKEY_USERS\\k]\n\"b\"=hex:01,\\").unwrap();
+    file.add_key("HKEY_USERS\\j").unwrap();
+    assert_eq!(
+        text_of(&file),
+        "REGEDIT4\n[HKEY_USERS\\k]\n\"b\"=hex:01,\n\n[HKEY_USERS\\j]\n\n"
+    );
+}
+
+#[test]
+fn values_are_added_before_lines_lenient_reading_skipped() {
+    let lenient = olkit_regfile::ParseOptions::new().lenient(true);
+    for broken in ["[HKEY_USERS\\bad\r\n", "\"b\"=hex:zz,\\\r\n"] {
+        let original = format!("REGEDIT4\r\n\r\n[HKEY_USERS\\k]\r\n\"x\"=\"1\"\r\n{broken}");
+        let mut file = RegFile::parse_with(original.as_bytes(), &lenient).unwrap();
+        assert_eq!(file.warnings().len(), 1);
+        file.set_value("HKEY_USERS\\k", "new", Value::dword(2))
+            .unwrap();
+        assert_eq!(
+            text_of(&file),
+            original.replace(
+                "\"x\"=\"1\"\r\n",
+                "\"x\"=\"1\"\r\n\"new\"=dword:00000002\r\n"
+            )
+        );
+        let again = RegFile::parse_with(&file.to_bytes(), &lenient).unwrap();
+        assert_eq!(
+            again.get("HKEY_USERS\\k", "new").unwrap().as_u32().unwrap(),
+            2
+        );
+    }
 }

@@ -12,35 +12,7 @@
 //! so [`check`] is the one copy of the checks; the tests below are compiled
 //! only under `cargo test`.
 
-use olkit_regfile::{Encoding, Entry, Error, ParseOptions, RegFile, Value};
-
-/// Whether [`check`] lets the known, reported findings pass (see
-/// [`Known`]), so that fuzzing goes on past them. The ignored test
-/// `known_findings_are_fixed` checks without them: once it passes, delete
-/// [`Known`] and its uses.
-const TOLERATE_KNOWN: bool = true;
-
-/// Invariant violations the fuzzer found that are reported and not yet fixed.
-#[derive(Clone, Copy)]
-enum Known {
-    /// The parser accepts key paths (`[HKEY_USERS\a\\b]`, a NUL in the path)
-    /// and value names (`"a\0b"=...`) that `set_value` refuses with
-    /// `InvalidKeyPath` / `InvalidValueName`.
-    RefusedParsedName,
-    /// In a file with lines lenient reading skipped, `set_value` may add its
-    /// line at the end of the key's last section where reading the file
-    /// again skips it too: after a skipped key line (`[HKEY_USERS\bad` with
-    /// no `]`, or an unknown root) the new line counts as a value of that
-    /// key, and after a skipped value line ending in `\` it counts as that
-    /// line's continuation. `get` then does not see the value.
-    AddedAfterSkippedLine,
-    /// A file whose last value ends in a `\` continuation with nothing
-    /// after it (`"b"=hex:01,\` at the end, which strict reading accepts):
-    /// a line `set_value` adds after it (a value, or a new section for a key
-    /// a `[-KEY]` deleted) is read as more hex data, blank lines skipped, so
-    /// the edited file no longer parses strictly and `get` does not see it.
-    AddedAfterOpenContinuation,
-}
+use olkit_regfile::{Entry, Error, ParseOptions, RegFile, Value};
 
 /// Keys and entries of a file, in order: the path, whether it is `[-KEY]`,
 /// the line number (0 when line numbers are not compared) and the entries.
@@ -89,12 +61,6 @@ fn show(bytes: &[u8]) -> String {
 ///    returns what they set: the first value set to itself, a new value
 ///    under the first key, a value under a new key.
 pub fn check(data: &[u8]) {
-    check_with(data, TOLERATE_KNOWN);
-}
-
-/// [`check`], letting the [`Known`] findings pass if `tolerate_known`.
-fn check_with(data: &[u8], tolerate_known: bool) {
-    let tolerated = |_: Known| tolerate_known;
     let strict = RegFile::parse(data);
     let lenient_options = ParseOptions::new().lenient(true);
     let lenient = match RegFile::parse_with(data, &lenient_options) {
@@ -128,7 +94,7 @@ fn check_with(data: &[u8], tolerate_known: bool) {
         Err(e) => panic!("strict parse failed with {e:?} where lenient succeeded"),
     };
 
-    check_edit(&lenient, data, &lenient_options, strict_ok, &tolerated);
+    check_edit(&lenient, &lenient_options, strict_ok);
 }
 
 /// Invariant 2, for an input that parses strictly.
@@ -172,32 +138,11 @@ fn check_strict(file: &RegFile, lenient: &RegFile, data: &[u8]) {
     }
 }
 
-/// Whether the last line of the file that is not blank ends in `\`.
-fn ends_in_continuation(file: &RegFile, data: &[u8]) -> bool {
-    let is_space = |c: u32| matches!(c, 0x09 | 0x0a | 0x0d | 0x20);
-    let units: Vec<u32> = if file.encoding() == Encoding::Utf16Le {
-        data.get(2..)
-            .unwrap_or_default()
-            .chunks_exact(2)
-            .map(|u| u32::from(u16::from_le_bytes([u[0], u[1]])))
-            .collect()
-    } else {
-        data.iter().map(|&b| u32::from(b)).collect()
-    };
-    units.iter().rev().find(|&&c| !is_space(c)) == Some(&u32::from(b'\\'))
-}
-
 /// Invariant 3: edits keep the file readable and `get` sees them. Three
 /// edits, each on its own copy of the file: the first value in the file set
 /// to itself (a rewrite in place), a new value under the first key and a
 /// value under a new key (lines added).
-fn check_edit(
-    file: &RegFile,
-    data: &[u8],
-    options: &ParseOptions,
-    strict_ok: bool,
-    tolerated: &dyn Fn(Known) -> bool,
-) {
+fn check_edit(file: &RegFile, options: &ParseOptions, strict: bool) {
     let first = file.keys().find_map(|key| {
         key.entries().find_map(|e| match e {
             Entry::Set { name, value, .. } => {
@@ -206,25 +151,8 @@ fn check_edit(
             Entry::Delete { .. } => None,
         })
     });
-    // Setting a value of a key that a later `[-KEY]` deletes adds a section
-    // at the end, so even the first edit may add lines.
-    let added_after_skipped =
-        !file.warnings().is_empty() && tolerated(Known::AddedAfterSkippedLine);
-    let added_after_open =
-        ends_in_continuation(file, data) && tolerated(Known::AddedAfterOpenContinuation);
-    let tolerate_added = added_after_skipped || added_after_open;
-    let strict = strict_ok && !added_after_open;
     if let Some((key, name, value)) = first {
-        check_set(
-            file.clone(),
-            &key,
-            &name,
-            value,
-            options,
-            strict,
-            tolerate_added,
-            tolerated,
-        );
+        check_set(file.clone(), &key, &name, value, options, strict);
     }
     let added = Value::dword(0x1234_5678);
     if let Some(key) = file.key_at(0) {
@@ -235,8 +163,6 @@ fn check_edit(
             added.clone(),
             options,
             strict,
-            tolerate_added,
-            tolerated,
         );
     }
     check_set(
@@ -246,14 +172,11 @@ fn check_edit(
         added,
         options,
         strict,
-        tolerate_added,
-        tolerated,
     );
 }
 
 /// Sets `name` of `key` to `value`; the edited file must parse (strictly
-/// too if `strict`) and `get` must return `value` unless `tolerate_get`.
-#[allow(clippy::too_many_arguments)]
+/// too if `strict`) and `get` must return `value`.
 fn check_set(
     mut file: RegFile,
     key: &str,
@@ -261,17 +184,9 @@ fn check_set(
     value: Value,
     options: &ParseOptions,
     strict: bool,
-    tolerate_get: bool,
-    tolerated: &dyn Fn(Known) -> bool,
 ) {
-    match file.set_value(key, name, value.clone()) {
-        Ok(()) => {}
-        Err(Error::InvalidKeyPath { .. } | Error::InvalidValueName { .. })
-            if tolerated(Known::RefusedParsedName) =>
-        {
-            return;
-        }
-        Err(e) => panic!("set_value({key:?}, {name:?}, {value:?}) failed: {e:?}"),
+    if let Err(e) = file.set_value(key, name, value.clone()) {
+        panic!("set_value({key:?}, {name:?}, {value:?}) failed: {e:?}");
     }
     let bytes = file.to_bytes();
     let reparsed = match RegFile::parse_with(&bytes, options) {
@@ -281,14 +196,12 @@ fn check_set(
             show(&bytes)
         ),
     };
-    if !tolerate_get {
-        assert_eq!(
-            reparsed.get(key, name),
-            Some(&value),
-            "get({key:?}, {name:?}) after set_value\n  edited: {}",
-            show(&bytes)
-        );
-    }
+    assert_eq!(
+        reparsed.get(key, name),
+        Some(&value),
+        "get({key:?}, {name:?}) after set_value\n  edited: {}",
+        show(&bytes)
+    );
     if strict {
         if let Err(e) = RegFile::parse(&bytes) {
             panic!(
@@ -318,14 +231,12 @@ mod tests {
     }
 
     /// Runs the checks over every kept input; returns the files that fail.
-    fn failures(tolerate_known: bool) -> Vec<String> {
+    fn failures() -> Vec<String> {
         let paths = corpus();
         let mut failed = Vec::new();
         for path in &paths {
             let data = std::fs::read(path).unwrap();
-            if let Err(panic) =
-                std::panic::catch_unwind(|| super::check_with(&data, tolerate_known))
-            {
+            if let Err(panic) = std::panic::catch_unwind(|| super::check(&data)) {
                 let message = panic
                     .downcast_ref::<String>()
                     .map(String::as_str)
@@ -341,20 +252,7 @@ mod tests {
     /// Every input in `tests/fuzz-corpus/` passes [`super::check`].
     #[test]
     fn fuzz_corpus_inputs_keep_the_invariants() {
-        let failed = failures(super::TOLERATE_KNOWN);
-        assert!(
-            failed.is_empty(),
-            "inputs break an invariant:\n{}",
-            failed.join("\n")
-        );
-    }
-
-    /// Every input passes with no finding tolerated: run with `--ignored`
-    /// after fixing the [`super::Known`] findings, then remove them.
-    #[test]
-    #[ignore = "known fuzzing findings not fixed yet (see `Known`)"]
-    fn known_findings_are_fixed() {
-        let failed = failures(false);
+        let failed = failures();
         assert!(
             failed.is_empty(),
             "inputs break an invariant:\n{}",

@@ -412,6 +412,12 @@ fn strict_errors_say_where() {
         ),
         ("\"x\"=\"outside\"", 3, 1, Problem::ValueOutsideKey),
         (
+            "[-HKEY_USERS\\x]\r\n\"x\"=\"after a key deletion\"",
+            4,
+            1,
+            Problem::ValueOutsideKey,
+        ),
+        (
             "[HKEY_USERS\\x]\r\n\"a\0b\"=\"x\"",
             4,
             3,
