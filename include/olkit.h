@@ -297,7 +297,7 @@ typedef int32_t olk_status;
 
 /**
  * A key path cannot be written to a `.reg` file (no registry root such as
- * `HKEY_CURRENT_USER`, an empty component, a line break).
+ * `HKEY_CURRENT_USER`, a line break or NUL).
  */
 #define OLK_REG_INVALID_KEY_PATH 1006
 

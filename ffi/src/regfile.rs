@@ -38,7 +38,7 @@ pub const OLK_REG_NOT_FOUND: olk_status = 1004;
 /// A rename would overwrite a value that exists already.
 pub const OLK_REG_VALUE_EXISTS: olk_status = 1005;
 /// A key path cannot be written to a `.reg` file (no registry root such as
-/// `HKEY_CURRENT_USER`, an empty component, a line break).
+/// `HKEY_CURRENT_USER`, a line break or NUL).
 pub const OLK_REG_INVALID_KEY_PATH: olk_status = 1006;
 /// A value name cannot be written to a `.reg` file (today only a name with
 /// a NUL character, which a C string cannot carry).

@@ -667,7 +667,7 @@ static void test_failed_edits_leave_the_file_unchanged(void) {
 
     CHECK_STATUS(olk_reg_file_set_string(file, "Software\\Kerio", "x", "y"), OLK_REG_INVALID_KEY_PATH);
     CHECK(check_last_error_contains("registry root"));
-    CHECK_STATUS(olk_reg_file_set_u32(file, "HKEY_CURRENT_USER\\\\Kerio", "x", 1),
+    CHECK_STATUS(olk_reg_file_set_u32(file, "HKEY_CURRENT_USER\\Kerio\r", "x", 1),
                  OLK_REG_INVALID_KEY_PATH);
     CHECK_STATUS(olk_reg_file_set_u64(file, "HKEY_CURRENT_USER\\a\nb", "x", 1),
                  OLK_REG_INVALID_KEY_PATH);

@@ -332,7 +332,7 @@ static class TestRegfile
             Check.Throws(Status.RegValueExists, "already exists", () => file.RenameValue(Key, "Blob", "PORT"));
             Check.Throws(Status.RegNotFound, "\"Nope\"", () => file.RenameValue(Key, "Nope", "x"));
             Check.Throws(Status.RegInvalidKeyPath, "registry root", () => file.SetUInt32(@"Software\Kerio", "x", 1));
-            Check.Throws(Status.RegInvalidKeyPath, "empty component", () => file.AddKey(@"HKEY_USERS\\x"));
+            Check.Throws(Status.RegInvalidKeyPath, "line break", () => file.AddKey("HKEY_USERS\\x\ny"));
             Check.Throws(Status.InvalidArgument, "`items[1]`", () => file.SetMultiString(Key, "L", new[] { "a", "" }));
             Check.Throws(Status.NullArgument, "`items[1]`", () => file.SetMultiString(Key, "L", new[] { "a", null }));
             Check.Throws(Status.EmbeddedNul, "index 1", () => file.SetString(Key, "x", "a\0b"));
