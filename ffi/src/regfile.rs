@@ -272,6 +272,34 @@ unsafe fn read_into<T>(
     })
 }
 
+/// The body of `olk_reg_file_add_key` and `olk_reg_file_delete_key`: an
+/// edit of key `path` that stores in `*changed`, unless it is NULL, whether
+/// it changed the file.
+///
+/// # Safety
+///
+/// `file` must be NULL or a live handle used by no other thread; `path`
+/// must be NULL or NUL-terminated; `changed` must be NULL or writable.
+unsafe fn key_edit(
+    file: *mut olk_reg_file,
+    path: *const c_char,
+    changed: *mut u8,
+    edit: impl FnOnce(&mut RegFile, &str) -> Result<bool, Error>,
+) -> olk_status {
+    boundary(|| {
+        // SAFETY: the caller guarantees `file` is NULL or a live handle used
+        // by no other thread, and `path` is NULL or NUL-terminated.
+        let (file, path) = unsafe { (handle_arg_mut(file, "file")?, str_arg(path, "path")?) };
+        // SAFETY: the caller guarantees `changed` is NULL or writable.
+        let changed_out = unsafe { Out::optional(changed) };
+        let changed = edit(&mut file.file, path)?;
+        if let Some(out) = changed_out {
+            write_flag(out, changed);
+        }
+        Ok(())
+    })
+}
+
 fn write_flag(out: Out<u8>, flag: bool) {
     out.write(u8::from(flag));
 }
@@ -1159,18 +1187,8 @@ pub unsafe extern "C" fn olk_reg_file_add_key(
     path: *const c_char,
     added: *mut u8,
 ) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees `file` is NULL or a live handle used
-        // by no other thread, and `path` is NULL or NUL-terminated.
-        let (file, path) = unsafe { (handle_arg_mut(file, "file")?, str_arg(path, "path")?) };
-        // SAFETY: the caller guarantees `added` is NULL or writable.
-        let added_out = unsafe { Out::optional(added) };
-        let added = file.file.add_key(path)?;
-        if let Some(out) = added_out {
-            write_flag(out, added);
-        }
-        Ok(())
-    })
+    // SAFETY: forwarded from our caller, who guarantees the same contract.
+    unsafe { key_edit(file, path, added, RegFile::add_key) }
 }
 
 /// Removes the key lines of `path` and of every key below it (compared
@@ -1190,18 +1208,8 @@ pub unsafe extern "C" fn olk_reg_file_delete_key(
     path: *const c_char,
     removed: *mut u8,
 ) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees `file` is NULL or a live handle used
-        // by no other thread, and `path` is NULL or NUL-terminated.
-        let (file, path) = unsafe { (handle_arg_mut(file, "file")?, str_arg(path, "path")?) };
-        // SAFETY: the caller guarantees `removed` is NULL or writable.
-        let removed_out = unsafe { Out::optional(removed) };
-        let removed = file.file.delete_key(path)?;
-        if let Some(out) = removed_out {
-            write_flag(out, removed);
-        }
-        Ok(())
-    })
+    // SAFETY: forwarded from our caller, who guarantees the same contract.
+    unsafe { key_edit(file, path, removed, RegFile::delete_key) }
 }
 
 // ---------------------------------------------------------------------------
