@@ -893,6 +893,29 @@ pub unsafe extern "C" fn olk_reg_file_get_u64(
 // ---------------------------------------------------------------------------
 // Edits. A failed edit leaves the file unchanged.
 
+/// The body of the exports that set a text value: `text` read as UTF-8 and
+/// made a value by `make` (`Value::string`, `Value::expand_string`).
+///
+/// # Safety
+///
+/// As for `set_with`; `text` must be NULL or NUL-terminated.
+unsafe fn set_text(
+    file: *mut olk_reg_file,
+    key: *const c_char,
+    name: *const c_char,
+    text: *const c_char,
+    make: fn(&str) -> Value,
+) -> olk_status {
+    // SAFETY: forwarded from our caller, who guarantees the same contract.
+    unsafe {
+        set_with(file, key, name, || {
+            // SAFETY: the caller guarantees `text` is NULL or NUL-terminated.
+            let text = str_arg(text, "text")?;
+            Ok(make(text))
+        })
+    }
+}
+
 /// The common part of the `olk_reg_file_set_*` functions: checks the
 /// handle, key and name, builds the value (which may fail), sets it.
 ///
@@ -949,13 +972,7 @@ pub unsafe extern "C" fn olk_reg_file_set_string(
     text: *const c_char,
 ) -> olk_status {
     // SAFETY: forwarded from our caller, who guarantees the same contract.
-    unsafe {
-        set_with(file, key, name, || {
-            // SAFETY: the caller guarantees `text` is NULL or NUL-terminated.
-            let text = str_arg(text, "text")?;
-            Ok(Value::string(text))
-        })
-    }
+    unsafe { set_text(file, key, name, text, Value::string) }
 }
 
 /// As `olk_reg_file_set_string`, but the value is a `REG_EXPAND_SZ`
@@ -973,13 +990,7 @@ pub unsafe extern "C" fn olk_reg_file_set_expand_string(
     text: *const c_char,
 ) -> olk_status {
     // SAFETY: forwarded from our caller, who guarantees the same contract.
-    unsafe {
-        set_with(file, key, name, || {
-            // SAFETY: the caller guarantees `text` is NULL or NUL-terminated.
-            let text = str_arg(text, "text")?;
-            Ok(Value::expand_string(text))
-        })
-    }
+    unsafe { set_text(file, key, name, text, Value::expand_string) }
 }
 
 /// Sets value `name` of `key` to a `REG_MULTI_SZ` holding the `count`
