@@ -1,0 +1,28 @@
+//! Windows Installer databases (`.msi`, `.msm`, `.mst`, `.msp`) on any OS:
+//! tables, Windows Installer SQL, IDT export, product identity, upgrade
+//! matching and the installed-product inventory of a `.reg` export.
+//!
+//! (The example on this page is written when the public API settles.)
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+mod model;
+
+// -- reading packages (container, string pool, tables, summary information)
+
+// -- Windows Installer SQL
+
+// -- IDT export
+
+// -- products, versions, upgrades, inventory
+
+pub use error::Error;
+pub use model::{decode_cell, encode_int, Column, ColumnType, StringPool, Table, Value};
+
+/// This crate's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
