@@ -11,6 +11,16 @@ mod error;
 mod model;
 
 // -- reading packages (container, string pool, tables, summary information)
+mod container;
+mod package;
+mod pool;
+mod streamname;
+mod summary;
+
+pub use container::ReadSeek;
+pub use package::{OpenOptions, Package, PackageKind};
+pub use streamname::{decode_stream_name, encode_stream_name};
+pub use summary::{pid, FileTime, SummaryInfo, SummaryValue};
 
 // -- Windows Installer SQL
 

@@ -4,7 +4,15 @@
 //!
 //! Use from a test file as `mod support;`. Not every test uses every helper.
 
-#![allow(dead_code)]
+// Test helpers: a failed fixture build is a failed test, so they panic.
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -156,7 +164,11 @@ pub fn msibuild_add_stream(package: &Path, name: &str, bytes: &[u8]) {
     let file = package.with_extension(format!("stream{}", name.len()));
     std::fs::write(&file, bytes).expect("write stream file");
     run_ok(
-        Command::new("msibuild").arg(package).arg("-a").arg(name).arg(&file),
+        Command::new("msibuild")
+            .arg(package)
+            .arg("-a")
+            .arg(name)
+            .arg(&file),
         "msibuild -a",
     );
 }
