@@ -15,6 +15,7 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
     // -- reading packages
     /// The bytes are not a readable compound file (OLE2 container): bad
     /// header, truncated, cyclic or out-of-range sector chains.
@@ -108,4 +109,69 @@ pub enum Error {
         detail: String,
     },
     // -- end of reading packages
+    /// A version string that is not a Windows Installer version
+    /// (`major.minor.build[.revision]`, at most 255.255.65535.65535).
+    #[error("invalid version {text:?}: {reason}")]
+    InvalidVersion {
+        /// The text as given.
+        text: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A GUID that is not in the form asked for (braced, packed or squished).
+    #[error("invalid GUID {text:?}: {reason}")]
+    InvalidGuid {
+        /// The text as given.
+        text: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A summary `Template` (`platform;languages`) that cannot be read.
+    #[error("invalid Template {text:?}: {reason}")]
+    InvalidTemplate {
+        /// The text as given.
+        text: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A language list (`1033,1031`) with an entry that is not a LANGID.
+    #[error("invalid language list {text:?}: {reason}")]
+    InvalidLanguage {
+        /// The text as given.
+        text: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A package value that product identity or upgrade matching needs is
+    /// malformed; `location` names it (a property, or an Upgrade table row
+    /// and column).
+    #[error("{location}: {source}")]
+    InvalidField {
+        /// Where the value is, e.g. `Property ProductVersion` or `Upgrade row 2, VersionMin`.
+        location: String,
+        /// What is wrong with it.
+        #[source]
+        source: Box<Error>,
+    },
+    /// No product with this code is registered in the context asked for
+    /// (`ERROR_UNKNOWN_PRODUCT` of `MsiGetProductInfoEx`).
+    #[error("unknown product {product_code} in the {context} context")]
+    UnknownProduct {
+        /// The product code asked for.
+        product_code: String,
+        /// The installation context asked for.
+        context: String,
+    },
+    /// The product exists but has no such property, or the property is not
+    /// one `MsiGetProductInfoEx` knows (`ERROR_UNKNOWN_PROPERTY`).
+    #[error("product {product_code} has no property {property:?}")]
+    UnknownProperty {
+        /// The product code asked for.
+        product_code: String,
+        /// The property asked for.
+        property: String,
+    },
+    /// A `.reg` export could not be read.
+    #[error(transparent)]
+    Reg(#[from] olkit_regfile::Error),
 }

@@ -27,6 +27,22 @@ pub use summary::{pid, FileTime, SummaryInfo, SummaryValue};
 // -- IDT export
 
 // -- products, versions, upgrades, inventory
+mod guid;
+mod identity;
+mod inventory;
+mod upgrade;
+mod version;
+pub use guid::Guid;
+pub use identity::{Architecture, ProductIdentity, Template};
+pub use inventory::{
+    Contexts, InstallContext, InstalledProduct, Inventory, InventoryWarning, ProductState,
+    UserFilter, MACHINE_SID,
+};
+pub use upgrade::{
+    find_related_products, ProductVerdict, Relation, Scope, UpgradeAction, UpgradeAttributes,
+    UpgradeMatch, UpgradeReport, UpgradeRow,
+};
+pub use version::ProductVersion;
 
 pub use error::Error;
 pub use model::{decode_cell, encode_int, Column, ColumnType, StringPool, Table, Value};
