@@ -199,7 +199,8 @@ impl Package {
     }
 
     fn from_container(mut container: Container, options: OpenOptions) -> Result<Package> {
-        let kind = match container.clsid() {
+        let clsid = container.clsid();
+        let kind = match clsid.as_str() {
             CLSID_DATABASE => PackageKind::Database,
             CLSID_TRANSFORM => PackageKind::Transform,
             CLSID_PATCH => PackageKind::Patch,
