@@ -25,6 +25,11 @@ pub use summary::{pid, FileTime, SummaryInfo, SummaryValue};
 // -- Windows Installer SQL
 
 // -- IDT export
+mod idt;
+pub use idt::{
+    export_all, export_table, export_table_names, export_table_with_streams, idt_column_type,
+    ExportReport, FORCE_CODEPAGE, STREAMS_DIR, SUMMARY_INFORMATION,
+};
 
 // -- products, versions, upgrades, inventory
 mod guid;
