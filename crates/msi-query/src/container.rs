@@ -17,7 +17,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use crate::streamname::decode_stream_name;
+use crate::streamname::{decode_stream_name, TABLE_PREFIX};
 use crate::{Error, Result};
 
 /// A seekable byte source a package can be read from.
@@ -385,20 +385,23 @@ impl Container {
         else {
             return Ok(None);
         };
+        let what = match entry.name.strip_prefix(TABLE_PREFIX) {
+            Some(table) => format!("the stream of table {table}"),
+            None => format!("stream {:?}", entry.name),
+        };
         if entry.len > limit {
             return Err(Error::TooLarge {
-                what: format!("stream {:?}", entry.name),
+                what,
                 size: entry.len,
                 limit,
             });
         }
         if entry.len > self.file_len {
             return Err(corrupt(format!(
-                "stream {:?} claims {} bytes in a file of {}",
-                entry.name, entry.len, self.file_len
+                "{what} claims {} bytes in a file of {}",
+                entry.len, self.file_len
             )));
         }
-        let what = format!("stream {:?}", entry.name);
         let bytes = if entry.len < self.mini_cutoff {
             self.read_mini(entry.start, entry.len, &what)?
         } else {
