@@ -599,3 +599,183 @@ fn stream_names_decode_what_the_container_stores() {
     assert!(decoded.contains(&"\u{4840}Property".to_owned()));
     assert!(decoded.contains(&"Binary.CustomBits".to_owned()));
 }
+
+/// A reader that counts the bytes it hands out.
+struct Counting {
+    inner: std::fs::File,
+    read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl std::io::Read for Counting {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for Counting {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+/// Bytes read to open a package and answer `property("ProductVersion")`.
+fn bytes_read_for_product_version(path: &Path) -> u64 {
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let reader = Counting {
+        inner: std::fs::File::open(path).unwrap(),
+        read: std::sync::Arc::clone(&read),
+    };
+    let package =
+        Package::from_reader(Box::new(reader), olkit_msi_query::OpenOptions::default()).unwrap();
+    assert_eq!(
+        package.property("ProductVersion").unwrap().as_deref(),
+        Some(support::SAMPLE_VERSION)
+    );
+    assert!(package.cached_tables().is_empty());
+    read.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+#[test]
+fn opening_a_big_package_reads_no_more_than_a_small_one() {
+    let (_dir, path) = support::sample_msi();
+    let small = bytes_read_for_product_version(&path);
+    // 60 MB more, in one stream (like an embedded cabinet).
+    let cab: Vec<u8> = (0..60_000_000u32).map(|i| (i % 251) as u8).collect();
+    support::msibuild_add_stream(&path, "big.cab", &cab);
+    assert!(std::fs::metadata(&path).unwrap().len() > 60_000_000);
+    let big = bytes_read_for_product_version(&path);
+    // The header, the DIFAT (a few sectors more), the directory, the FAT
+    // sectors on the chains used, the pool and three small tables.
+    assert!(
+        big < small + 16 * 1024,
+        "small {small} bytes, big {big} bytes"
+    );
+    assert!(big < 256 * 1024, "{big}");
+    // And the big stream itself reads whole and right.
+    let package = Package::open(&path).unwrap();
+    assert_eq!(package.read_stream("big.cab").unwrap(), cab);
+}
+
+#[test]
+fn every_stream_reads_as_cfb_reads_it() {
+    // The cfb crate as an independent reader of the container, on streams
+    // around the mini-stream cutoff (4096 bytes) and sector boundaries.
+    let (_dir, path) = support::sample_msi();
+    for (name, len) in [
+        ("Binary.Small", 1),
+        ("Binary.Mini", 4095),
+        ("Binary.Cutoff", 4096),
+        ("Binary.Regular", 4097),
+        ("Binary.Sectors", 512 * 9 + 7),
+    ] {
+        let bytes: Vec<u8> = (0..len).map(|i| (i * 31 % 256) as u8).collect();
+        support::msibuild_add_stream(&path, name, &bytes);
+    }
+    let package = Package::open(&path).unwrap();
+    let mut file = cfb::open(&path).unwrap();
+    let entries: Vec<(String, bool)> = file
+        .read_root_storage()
+        .map(|e| (e.name().to_owned(), e.is_stream()))
+        .collect();
+    let mut checked = 0;
+    for (stored, is_stream) in entries {
+        if !is_stream {
+            continue;
+        }
+        let mut expected = Vec::new();
+        std::io::Read::read_to_end(
+            &mut file.open_stream(format!("/{stored}")).unwrap(),
+            &mut expected,
+        )
+        .unwrap();
+        let ours = package.read_stream(&decode_stream_name(&stored)).unwrap();
+        assert_eq!(ours, expected, "{}", decode_stream_name(&stored));
+        checked += 1;
+    }
+    assert!(checked > 20);
+    assert_eq!(package.read_stream("Binary.Cutoff").unwrap().len(), 4096);
+}
+
+/// Copies every root stream of `from` into a new compound file of the
+/// given version (with the same root CLSID), plus extra storages.
+fn copy_package(from: &Path, to: &Path, version: cfb::Version, storages: &[&str]) {
+    let mut source = cfb::open(from).unwrap();
+    let clsid = *source.root_entry().clsid();
+    let names: Vec<String> = source
+        .read_root_storage()
+        .filter(|e| e.is_stream())
+        .map(|e| e.name().to_owned())
+        .collect();
+    let mut target =
+        cfb::CompoundFile::create_with_version(version, std::fs::File::create(to).unwrap())
+            .unwrap();
+    target.set_storage_clsid("/", clsid).unwrap();
+    for name in names {
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(
+            &mut source.open_stream(format!("/{name}")).unwrap(),
+            &mut data,
+        )
+        .unwrap();
+        let mut stream = target.create_stream(format!("/{name}")).unwrap();
+        std::io::Write::write_all(&mut stream, &data).unwrap();
+    }
+    for storage in storages {
+        target.create_storage(format!("/{storage}")).unwrap();
+        let mut stream = target.create_stream(format!("/{storage}/inner")).unwrap();
+        std::io::Write::write_all(&mut stream, b"nested").unwrap();
+    }
+    target.flush().unwrap();
+}
+
+#[test]
+fn version_4_files_with_4096_byte_sectors() {
+    let (dir, path) = support::sample_msi();
+    let v4 = dir.path().join("v4.msi");
+    copy_package(&path, &v4, cfb::Version::V4, &[]);
+    assert_eq!(std::fs::read(&v4).unwrap()[0x1a], 4);
+    let original = Package::open(&path).unwrap();
+    let copy = Package::open(&v4).unwrap();
+    assert_eq!(copy.table_names().unwrap(), original.table_names().unwrap());
+    for name in original.table_names().unwrap() {
+        assert_eq!(
+            render_idt(&copy.table(&name).unwrap()),
+            render_idt(&original.table(&name).unwrap())
+        );
+    }
+    assert_eq!(
+        copy.summary_info().unwrap(),
+        original.summary_info().unwrap()
+    );
+    // msiinfo reads the copy the same way.
+    assert_tables_match_msiinfo(&v4);
+}
+
+#[test]
+fn sub_storages_are_listed() {
+    let (dir, path) = support::sample_msi();
+    let with_storages = dir.path().join("storages.msi");
+    copy_package(
+        &path,
+        &with_storages,
+        cfb::Version::V3,
+        &["Transform1", "#cab storage"],
+    );
+    let package = Package::open(&with_storages).unwrap();
+    let mut names = package.storage_names().unwrap();
+    names.sort();
+    assert_eq!(names, ["#cab storage", "Transform1"]);
+    let storages = package.table("_Storages").unwrap();
+    assert_eq!(storages.row_count(), 2);
+    let listed: Vec<String> = (0..2).map(|r| cell_text(&storages, r, 0)).collect();
+    assert_eq!(listed, package.storage_names().unwrap());
+    // Storages are not streams.
+    assert!(!package
+        .stream_names()
+        .unwrap()
+        .iter()
+        .any(|s| s == "Transform1"));
+}
