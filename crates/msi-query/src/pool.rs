@@ -299,4 +299,58 @@ mod tests {
         assert_eq!(encode(1251, "При").unwrap(), b"\xcf\xf0\xe8");
         assert_eq!(encode(1252, "При"), None);
     }
+
+    /// Writes a pool the way Windows does (long strings as a `(0, high)`
+    /// entry followed by `(low, refcount)`).
+    fn write_pool(codepage: u32, strings: &[String]) -> (Vec<u8>, Vec<u8>) {
+        let long = strings.len() > 0xffff;
+        let mut items = Vec::new();
+        let mut data = Vec::new();
+        for s in strings {
+            let bytes = encode(codepage, s).unwrap();
+            let len = bytes.len();
+            if len == 0 {
+                items.push((0, 0));
+            } else if len >= 0x10000 {
+                items.push((0, (len >> 16) as u16));
+                items.push(((len & 0xffff) as u16, 1));
+            } else {
+                items.push((len as u16, 1));
+            }
+            data.extend(bytes);
+        }
+        let header = codepage | if long { LONG_REFS } else { 0 };
+        (entries(header, &items), data)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn written_pools_read_back(
+            strings in proptest::collection::vec("[a-zA-Z0-9 äöüß€]{0,12}", 0..40),
+            long_at in 0usize..40,
+            long_len in 65_536usize..70_000,
+            codepage in proptest::sample::select(vec![1252u32, 65001]),
+        ) {
+            let mut strings = strings;
+            let at = long_at.min(strings.len());
+            strings.insert(at, "L".repeat(long_len));
+            let (pool, data) = write_pool(codepage, &strings);
+            let raw = RawPool::parse(&pool, data).unwrap();
+            let decoded = raw.decode_all().unwrap();
+            proptest::prop_assert_eq!(decoded.len(), strings.len());
+            for (i, s) in strings.iter().enumerate() {
+                proptest::prop_assert_eq!(decoded.get(i as u32 + 1), Some(s.as_str()));
+                let found = raw.find(s).unwrap();
+                proptest::prop_assert!(found.contains(&(i as u32 + 1)));
+            }
+        }
+
+        #[test]
+        fn arbitrary_pools_never_panic(pool in proptest::collection::vec(0u8..=255, 0..256),
+                                       data in proptest::collection::vec(0u8..=255, 0..256)) {
+            if let Ok(raw) = RawPool::parse(&pool, data) {
+                let _ = raw.decode_all();
+            }
+        }
+    }
 }

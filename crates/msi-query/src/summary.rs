@@ -381,4 +381,33 @@ mod tests {
             Err(Error::SummaryInfo { .. })
         ));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_streams_never_panic(bytes in proptest::collection::vec(0u8..=255, 0..512)) {
+            let _ = SummaryInfo::parse(&bytes);
+        }
+
+        #[test]
+        fn damaged_headers_never_panic(at in 0usize..64, value in 0u8..=255) {
+            // A valid header (one section at 48) with one property, damaged.
+            let mut bytes = vec![0xfe, 0xff];
+            bytes.resize(48, 0);
+            bytes[24] = 1;
+            bytes[44] = 48;
+            bytes.extend(24u32.to_le_bytes()); // section size
+            bytes.extend(1u32.to_le_bytes()); // count
+            bytes.extend(2u32.to_le_bytes()); // PID title
+            bytes.extend(16u32.to_le_bytes()); // offset
+            bytes.extend(30u32.to_le_bytes()); // VT_LPSTR
+            bytes.extend(2u32.to_le_bytes());
+            bytes.extend(b"T\0");
+            let intact = SummaryInfo::parse(&bytes).unwrap();
+            assert_eq!(intact.title(), Some("T"));
+            if let Some(b) = bytes.get_mut(at) {
+                *b = value;
+            }
+            let _ = SummaryInfo::parse(&bytes);
+        }
+    }
 }
