@@ -174,4 +174,8 @@ pub enum Error {
     /// A `.reg` export could not be read.
     #[error(transparent)]
     Reg(#[from] olkit_regfile::Error),
+    /// A Windows Installer SQL query that is not valid (syntax, or names
+    /// and types against the package), with where and why.
+    #[error(transparent)]
+    Sql(#[from] crate::sql::SqlError),
 }

@@ -23,6 +23,8 @@ pub use streamname::{decode_stream_name, encode_stream_name};
 pub use summary::{pid, FileTime, SummaryInfo, SummaryValue};
 
 // -- Windows Installer SQL
+pub mod sql;
+pub use sql::{Param, Query, SqlError, SqlErrorKind, TableSource, View};
 
 // -- IDT export
 mod idt;
