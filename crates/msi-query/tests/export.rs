@@ -341,6 +341,29 @@ fn code_pages() {
     }
 }
 
+/// wixl writes summary strings as UTF-8 bytes whatever `SummaryCodepage`
+/// says; msiinfo copies the bytes, and so must olkit.
+#[test]
+fn wixl_summary_code_page() {
+    let wxs = support::sample_wxs()
+        .replace(
+            "Name=\"Olkit Sample\" Language=\"1033\"",
+            "Name=\"Olkit Sample\" Language=\"1049\" Codepage=\"1251\"",
+        )
+        .replace(
+            "Description=\"Olkit sample package\"",
+            "Description=\"Пакет олкит\" SummaryCodepage=\"1251\" Languages=\"1049\"",
+        );
+    assert!(wxs.contains("Пакет"));
+    let (_dir, path) = support::wixl_build(&wxs);
+    check(&path);
+    let package = Package::open(&path).unwrap();
+    assert_eq!(package.summary_info().unwrap().codepage(), Some(1251));
+    let mut bytes = Vec::new();
+    export_table(&package, "_SummaryInformation", &mut bytes).unwrap();
+    assert!(String::from_utf8(bytes).unwrap().contains("\r\n3\tПакет олкит\r\n"));
+}
+
 /// Strings of 64 KiB and more, and many distinct strings (long string
 /// references once the pool passes 65,535 entries).
 #[test]
