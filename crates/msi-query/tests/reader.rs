@@ -449,7 +449,10 @@ fn strings_of_64_kib_and_more() {
 
 #[test]
 fn code_pages() {
+    // 0 is the neutral code page: msibuild (libmsi) then stores strings in
+    // the system's ANSI code page, Western European here, as Windows does.
     let cases: &[(u32, &str)] = &[
+        (0, "Grüße"),
         (1252, "Grüße, café"),
         (65001, "Grüße ✓ 日本 Привет"),
         (1251, "Привет, мир"),
@@ -457,16 +460,19 @@ fn code_pages() {
     ];
     for &(codepage, text) in cases {
         let force = format!("\r\n\r\n{codepage}\t_ForceCodepage\r\n");
+        let mut tables = vec![("Property.idt", String::new())];
+        if codepage != 0 {
+            tables.push(("_ForceCodepage.idt", force));
+        }
         let property = support::idt(
             "Property\tValue",
             "s72\tl0",
             "Property\tProperty",
             &[&format!("Greeting\t{text}"), "ProductVersion\t1.0"],
         );
-        let (_dir, path) = support::msibuild_from_idt(
-            &[("_ForceCodepage.idt", &force), ("Property.idt", &property)],
-            &[],
-        );
+        tables[0].1 = property;
+        let tables: Vec<(&str, &str)> = tables.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        let (_dir, path) = support::msibuild_from_idt(&tables, &[]);
         let package = Package::open(&path).unwrap();
         assert_eq!(package.codepage(), codepage);
         assert_eq!(
