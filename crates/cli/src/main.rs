@@ -7,6 +7,8 @@
 //! olkit reg dump profiles.reg                 # KEY<TAB>NAME<TAB>TYPE<TAB>HEX per value
 //! olkit reg dump --json --lenient broken.reg  # one JSON document, bad lines as warnings
 //! olkit reg fmt --canonical in.reg -o out.reg # rewrite as regedit writes it
+//! olkit msi query app.msi "SELECT * FROM `Property`"  # rows, TAB-separated
+//! olkit msi export app.msi Property -o Property.idt   # as msiinfo export
 //! ```
 //!
 //! Exit codes: 0 success, 1 the operation failed (message on stderr),
@@ -16,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 mod demo;
+mod msi;
 mod output;
 mod reg;
 mod version;
@@ -38,6 +41,9 @@ enum Command {
     /// Windows registry export (.reg) files.
     #[command(subcommand)]
     Reg(reg::RegCommand),
+    /// Windows Installer packages (.msi) and installed-product inventories.
+    #[command(subcommand)]
+    Msi(msi::MsiCommand),
     /// Run every capability on the bundled example data and say what it did.
     #[command(long_about = demo::DEMO_LONG_ABOUT)]
     Demo(demo::DemoArgs),
@@ -51,6 +57,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Reg(command) => reg::run(command),
+        Command::Msi(command) => msi::run(command),
         Command::Demo(args) => demo::run(&args),
         Command::Version(args) => version::run(&args),
     };
