@@ -186,30 +186,30 @@ impl SummaryInfo {
         for i in 0..count {
             let entry = section.saturating_add(8).saturating_add(i * 8);
             let id = u32_at(bytes, entry)?;
-            let offset = section.saturating_add(usize_at(bytes, entry + 4)?);
+            let offset = section.saturating_add(usize_at(bytes, entry.saturating_add(4))?);
             raw.push((id, offset));
         }
         // Strings are decoded with the code page property, wherever it is.
         let mut codepage = 0u32;
         for &(id, offset) in &raw {
             if id == pid::CODEPAGE && u32_at(bytes, offset)? == VT_I2 {
-                codepage = u32::from(u16_at(bytes, offset + 4)?);
+                codepage = u32::from(u16_at(bytes, offset.saturating_add(4))?);
             }
         }
         let mut properties = Vec::with_capacity(count);
         for (id, offset) in raw {
             let value = match u32_at(bytes, offset)? {
                 VT_EMPTY => SummaryValue::Empty,
-                VT_I2 => SummaryValue::I2(u16_at(bytes, offset + 4)? as i16),
-                VT_I4 => SummaryValue::I4(u32_at(bytes, offset + 4)? as i32),
+                VT_I2 => SummaryValue::I2(u16_at(bytes, offset.saturating_add(4))? as i16),
+                VT_I4 => SummaryValue::I4(u32_at(bytes, offset.saturating_add(4))? as i32),
                 VT_FILETIME => {
-                    let low = u64::from(u32_at(bytes, offset + 4)?);
-                    let high = u64::from(u32_at(bytes, offset + 8)?);
+                    let low = u64::from(u32_at(bytes, offset.saturating_add(4))?);
+                    let high = u64::from(u32_at(bytes, offset.saturating_add(8))?);
                     SummaryValue::FileTime(FileTime(high << 32 | low))
                 }
                 VT_LPSTR => {
-                    let len = usize_at(bytes, offset + 4)?;
-                    let start = offset + 8;
+                    let len = usize_at(bytes, offset.saturating_add(4))?;
+                    let start = offset.saturating_add(8);
                     let text = bytes
                         .get(start..start.saturating_add(len))
                         .ok_or_else(|| bad(format!("string of property {id} runs past the end")))?;
@@ -217,7 +217,11 @@ impl SummaryInfo {
                         Some(nul) => text.get(..nul).unwrap_or(text),
                         None => text,
                     };
-                    SummaryValue::Str(pool::decode(codepage, text, 0)?.into_owned())
+                    // A code page this crate cannot decode costs only the
+                    // non-ASCII characters of one string, not the summary.
+                    let decoded = pool::decode(codepage, text, 0)
+                        .unwrap_or_else(|_| String::from_utf8_lossy(text));
+                    SummaryValue::Str(decoded.into_owned())
                 }
                 other => {
                     return Err(bad(format!(
