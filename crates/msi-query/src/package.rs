@@ -68,6 +68,22 @@ struct Catalog {
 /// Opening reads the container's directory and the raw string pool only;
 /// tables are decoded when first asked for and then cached. A `Package` is
 /// `Send + Sync`.
+///
+/// ```no_run
+/// use olkit_msi_query::{Package, Value};
+///
+/// let package = Package::open("product.msi")?;
+/// let version = package.property("ProductVersion")?; // reads no whole table
+/// let files = package.table("File")?;
+/// let name = files.column_index("FileName").unwrap_or(0);
+/// for row in 0..files.row_count() {
+///     if let Some(Value::Str(file)) = files.value(row, name) {
+///         println!("{file}");
+///     }
+/// }
+/// println!("{version:?} {:?}", package.summary_info()?.package_code());
+/// # Ok::<(), olkit_msi_query::Error>(())
+/// ```
 pub struct Package {
     container: Mutex<Container>,
     kind: PackageKind,
