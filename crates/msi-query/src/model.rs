@@ -68,6 +68,12 @@ impl ColumnType {
         self.0 & Self::LOCALIZABLE != 0
     }
 
+    /// An integer column stored in 4 bytes: declared sizes 1 and 2 take two
+    /// bytes, anything larger four (as Windows and libmsi store them).
+    pub const fn is_wide_integer(self) -> bool {
+        self.is_integer() && self.size() > 2
+    }
+
     /// The declared size: maximum characters for strings (0 = unlimited),
     /// bytes for integers (2 or 4).
     pub const fn size(self) -> u16 {
@@ -268,7 +274,7 @@ pub fn decode_cell(raw: u32, ty: ColumnType, pool: &StringPool) -> Value<'_> {
             Some(s) => Value::Str(s),
         };
     }
-    if ty.size() == 4 {
+    if ty.is_wide_integer() {
         Value::Int((raw ^ 0x8000_0000) as i32)
     } else {
         Value::Int(raw as i32 - 0x8000)
@@ -278,7 +284,7 @@ pub fn decode_cell(raw: u32, ty: ColumnType, pool: &StringPool) -> Value<'_> {
 /// Encodes an integer the way a cell of type `ty` stores it (the inverse of
 /// [`decode_cell`] for integer columns).
 pub fn encode_int(value: i32, ty: ColumnType) -> u32 {
-    if ty.size() == 4 {
+    if ty.is_wide_integer() {
         (value as u32) ^ 0x8000_0000
     } else {
         (value.wrapping_add(0x8000) as u32) & 0xffff
