@@ -808,11 +808,17 @@ struct ProductKey {
     source_list: Vec<(String, RegValue)>,
 }
 
+/// A product instance: context, user (`None` per machine or unknown), code.
+type ProductId = (InstallContext, Option<String>, Guid);
+
+/// A key's values as importing leaves them.
+type Values = [(String, RegValue)];
+
 #[derive(Default)]
 struct Builder {
     /// `(context, sid, product code)` -> product key, in file order.
-    product_keys: Vec<((InstallContext, Option<String>, Guid), ProductKey)>,
-    product_index: HashMap<(InstallContext, Option<String>, Guid), usize>,
+    product_keys: Vec<(ProductId, ProductKey)>,
+    product_index: HashMap<ProductId, usize>,
     /// `(sid, product code)` -> `InstallProperties` key, in file order.
     props: Vec<((String, Guid), KeyState)>,
     props_index: HashMap<(String, Guid), usize>,
@@ -1038,7 +1044,7 @@ impl Builder {
     ) -> InstalledProduct {
         let mut product = InstalledProduct::new(code, context, ProductState::Absent);
         product.user_sid = sid;
-        let rendered = |values: &[(String, RegValue)]| {
+        let rendered = |values: &Values| {
             values
                 .iter()
                 .filter_map(|(n, v)| render(v).map(|text| (n.clone(), text)))
@@ -1083,7 +1089,7 @@ impl Builder {
         product.install_location = text_of(&product.install_properties, "InstallLocation");
         product.install_source = text_of(&product.install_properties, "InstallSource");
 
-        let sources: [(&str, Option<&[(String, RegValue)]>, usize, &str); 2] = [
+        let sources: [(&str, Option<&Values>, usize, &str); 2] = [
             (
                 "product key",
                 key.map(|k| k.values.as_slice()),
@@ -1146,7 +1152,7 @@ fn text_of(values: &[(String, String)], name: &str) -> Option<String> {
 }
 
 /// A DWORD value: `Ok(None)` when absent, `Err(type name)` when of another type.
-fn dword(values: &[(String, RegValue)], name: &str) -> std::result::Result<Option<u32>, String> {
+fn dword(values: &Values, name: &str) -> std::result::Result<Option<u32>, String> {
     match values.iter().rev().find(|(n, _)| eq(n, name)) {
         None => Ok(None),
         Some((_, value)) => value

@@ -603,7 +603,8 @@ mod tests {
     #[test]
     fn version_range_and_inclusive_bits() {
         // (min, max, attributes, installed version, detected)
-        let cases: &[(Option<&str>, Option<&str>, u32, &str, bool)] = &[
+        type Case<'a> = (Option<&'a str>, Option<&'a str>, u32, &'a str, bool);
+        let cases: &[Case<'_>] = &[
             (None, None, 0, "0.0.0", true),
             (None, None, 0, "255.255.65535", true),
             (Some("1.0.0"), None, 0, "1.0.0", false),
@@ -808,7 +809,7 @@ mod tests {
         unrelated.upgrade_codes = vec![g(OTHER)];
         let detect_newer = row(Some("1.2.3"), None, &[], UpgradeAttributes::ONLY_DETECT);
         let r = report(
-            &[detect_newer.clone()],
+            std::slice::from_ref(&detect_newer),
             &[
                 newer.clone(),
                 same.clone(),
@@ -831,7 +832,7 @@ mod tests {
         assert_eq!(r.products[0].action(), UpgradeAction::Detect);
         assert_eq!(r.products[2].action(), UpgradeAction::None);
         // Without the newer one, no downgrade.
-        let r = report(&[detect_newer.clone()], &[same, older], "1.2.3.4");
+        let r = report(&[detect_newer], &[same, older], "1.2.3.4");
         assert!(!r.downgrade);
 
         // The package's own ProductCode installed: maintenance, nothing detected.

@@ -4,6 +4,8 @@
 //! exported by Wine's `reg export`, plus a few registrations of contexts Wine
 //! cannot produce (see `fixtures/inventory/make.sh`).
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
 use olkit_msi_query::{
     Contexts, Error, Guid, InstallContext, InstalledProduct, Inventory, ProductState,
     ProductVersion, UserFilter,
@@ -721,4 +723,145 @@ fn installed_product_new_for_other_sources() {
         Err(Error::UnknownProduct { .. })
     ));
     assert_eq!(p.info("State").unwrap(), "5");
+}
+
+mod properties {
+    use std::collections::HashSet;
+
+    use olkit_msi_query::{Guid, InstallContext, Inventory, ProductState, ProductVersion};
+    use olkit_regfile::{Format, RegFile, Value};
+    use proptest::prelude::*;
+
+    const SIDS: [&str; 2] = ["S-1-5-21-1-2-3-1001", "S-1-5-21-1-2-3-1002"];
+    const INSTALLER: &str =
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Installer";
+
+    #[derive(Debug, Clone)]
+    struct Registration {
+        code: [u8; 16],
+        upgrade: [u8; 16],
+        context: InstallContext,
+        sid: usize,
+        version: u32,
+        language: u16,
+        name: String,
+        installed: bool,
+    }
+
+    fn registration() -> impl Strategy<Value = Registration> {
+        (
+            any::<[u8; 16]>(),
+            any::<[u8; 16]>(),
+            prop::sample::select(vec![
+                InstallContext::Machine,
+                InstallContext::UserManaged,
+                InstallContext::UserUnmanaged,
+            ]),
+            0..2usize,
+            any::<u32>(),
+            any::<u16>(),
+            "[A-Za-z0-9 ()äö日]{1,20}",
+            any::<bool>(),
+        )
+            .prop_map(
+                |(code, upgrade, context, sid, version, language, name, installed)| Registration {
+                    code,
+                    upgrade,
+                    context,
+                    sid,
+                    version,
+                    language,
+                    name,
+                    installed,
+                },
+            )
+    }
+
+    fn write(regs: &[Registration]) -> Vec<u8> {
+        let mut file = RegFile::new(Format::Regedit5);
+        for r in regs {
+            let code = Guid::from_binary(r.code).to_packed();
+            let upgrade = Guid::from_binary(r.upgrade).to_packed();
+            let sid = SIDS[r.sid];
+            let (products, upgrades, user_data_sid) = match r.context {
+                InstallContext::Machine => (
+                    r"HKEY_LOCAL_MACHINE\SOFTWARE\Classes\Installer\Products".to_string(),
+                    r"HKEY_LOCAL_MACHINE\SOFTWARE\Classes\Installer\UpgradeCodes".to_string(),
+                    "S-1-5-18",
+                ),
+                InstallContext::UserManaged => (
+                    format!(r"{INSTALLER}\Managed\{sid}\Installer\Products"),
+                    format!(r"{INSTALLER}\Managed\{sid}\Installer\UpgradeCodes"),
+                    sid,
+                ),
+                InstallContext::UserUnmanaged => (
+                    format!(r"HKEY_USERS\{sid}\Software\Microsoft\Installer\Products"),
+                    format!(r"HKEY_USERS\{sid}\Software\Microsoft\Installer\UpgradeCodes"),
+                    sid,
+                ),
+            };
+            let key = format!(r"{products}\{code}");
+            file.set_value(&key, "ProductName", Value::string(&r.name))
+                .unwrap();
+            file.set_value(&key, "Version", Value::dword(r.version))
+                .unwrap();
+            file.set_value(&key, "Language", Value::dword(u32::from(r.language)))
+                .unwrap();
+            file.set_value(&format!(r"{upgrades}\{upgrade}"), &code, Value::string(""))
+                .unwrap();
+            if r.installed {
+                let props = format!(
+                    r"{INSTALLER}\UserData\{user_data_sid}\Products\{code}\InstallProperties"
+                );
+                let package = if r.context == InstallContext::UserManaged {
+                    "ManagedLocalPackage"
+                } else {
+                    "LocalPackage"
+                };
+                file.set_value(&props, "DisplayName", Value::string(&r.name))
+                    .unwrap();
+                file.set_value(
+                    &props,
+                    package,
+                    Value::string(r"C:\Windows\Installer\x.msi"),
+                )
+                .unwrap();
+            }
+        }
+        file.to_bytes()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn written_registrations_read_back(regs in proptest::collection::vec(registration(), 0..8)) {
+            // One registration per (context, user, product), as the registry has it.
+            let mut seen = HashSet::new();
+            let regs: Vec<Registration> = regs
+                .into_iter()
+                .filter(|r| seen.insert((r.context, if r.context == InstallContext::Machine { 0 } else { r.sid }, r.code)))
+                .collect();
+            let inventory = Inventory::from_reg_bytes(&write(&regs)).unwrap();
+            prop_assert!(inventory.warnings().is_empty());
+            prop_assert_eq!(inventory.products().len(), regs.len());
+            for r in &regs {
+                let code = Guid::from_binary(r.code);
+                let sid = (r.context != InstallContext::Machine).then_some(SIDS[r.sid]);
+                let p = inventory.product(&code, sid, r.context).unwrap();
+                prop_assert_eq!(p.product_name.as_deref(), Some(r.name.as_str()));
+                prop_assert_eq!(p.version, Some(ProductVersion::from_dword(r.version)));
+                prop_assert_eq!(p.language, Some(r.language));
+                prop_assert_eq!(p.state, if r.installed { ProductState::Installed } else { ProductState::Advertised });
+                prop_assert!(p.upgrade_codes.contains(&Guid::from_binary(r.upgrade)));
+                prop_assert!(inventory.related_products(&Guid::from_binary(r.upgrade)).iter().any(|q| q.product_code == code));
+                prop_assert_eq!(p.info("Version").unwrap(), r.version.to_string());
+            }
+            // Contexts come out managed, unmanaged, machine.
+            let order: Vec<InstallContext> = inventory.products().iter().map(|p| p.context).collect();
+            let mut sorted = order.clone();
+            sorted.sort();
+            prop_assert_eq!(order, sorted);
+        }
+    }
 }
