@@ -192,10 +192,14 @@ pub fn idt(columns: &str, types: &str, table_and_keys: &str, rows: &[&str]) -> S
     text
 }
 
-/// `msiinfo ARGS...` stdout as bytes (asserts success).
+/// `msiinfo ARGS...` stdout as bytes (asserts success). It runs in a
+/// scratch directory: `msiinfo export` writes stream columns' files into
+/// the current directory.
 pub fn msiinfo_bytes(args: &[&str]) -> Vec<u8> {
+    let scratch = tempfile::tempdir().expect("scratch directory");
     let output = Command::new("msiinfo")
         .args(args)
+        .current_dir(scratch.path())
         .output()
         .expect("run msiinfo (install msitools)");
     assert!(
