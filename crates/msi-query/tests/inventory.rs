@@ -355,6 +355,8 @@ fn product_info_like_msi_get_product_info_ex() {
     );
     assert_eq!(info(&sample, None, machine, "InstallLocation").unwrap(), "");
     assert_eq!(info(&sample, None, machine, "URLInfoAbout").unwrap(), "");
+    // The stored `Assignment` value: Wine 8.0 writes 0 even per machine
+    // (Windows documents 1 for per-machine); the value is reported as stored.
     assert_eq!(info(&sample, None, machine, "AssignmentType").unwrap(), "0");
     // Not written by Wine: empty, as msi.dll answers for a missing value.
     assert_eq!(info(&sample, None, machine, "Transforms").unwrap(), "");
