@@ -556,9 +556,18 @@ impl Plan {
                 current: vec![None; width],
                 out: Vec::new(),
             };
-            let order = self.join_order();
-            let mut status = exec.check(&order, 0);
-            rows = std::mem::take(&mut exec.out);
+            let mut status = match self.single_table_filter(params) {
+                Some(mut filter) => {
+                    rows = filter.run(&self, limits);
+                    Ok(Flow::Success)
+                }
+                None => {
+                    let order = self.join_order();
+                    let status = exec.check(&order, 0);
+                    rows = std::mem::take(&mut exec.out);
+                    status
+                }
+            };
             if let Some(order_cols) = &self.order {
                 // libmsi's qsort reports a comparison failure, and that
                 // result replaces the condition's (even an error).
@@ -566,6 +575,14 @@ impl Plan {
             } else {
                 self.sort_by_rows(&mut rows);
             }
+            let status = status.and_then(|flow| match rows.len() {
+                n if n > limits.max_rows.saturating_mul(width.max(1)) => {
+                    Err(self.runtime_error(SqlErrorKind::TooManyRows {
+                        limit: limits.max_rows,
+                    }))
+                }
+                _ => Ok(flow),
+            });
             match status {
                 Ok(Flow::Success) => {}
                 Ok(Flow::Continue) => return Err(self.runtime_error(SqlErrorKind::Undecided)),
@@ -653,38 +670,41 @@ impl Plan {
                 return Err(self.not_comparable(c.col, c.pos));
             }
         }
-        let mut keyed: Vec<(Vec<u32>, &[u32])> = rows
-            .chunks_exact(width)
-            .map(|tuple| {
-                let key = order
-                    .iter()
-                    .map(|c| {
-                        let row = tuple.get(c.pos).map_or(0, |&r| r as usize);
-                        self.tables
-                            .get(c.pos)
-                            .and_then(|t| t.raw(row, c.col))
-                            .unwrap_or(0)
-                    })
-                    .collect();
-                (key, tuple)
-            })
-            .collect();
+        // Flat keys (the ORDER BY cells of each row) and a permutation.
+        let key_width = order.len();
+        let mut keys = Vec::with_capacity(count * key_width);
+        for tuple in rows.chunks_exact(width) {
+            for c in order {
+                let row = tuple.get(c.pos).map_or(0, |&r| r as usize);
+                keys.push(
+                    self.tables
+                        .get(c.pos)
+                        .and_then(|t| t.raw(row, c.col))
+                        .unwrap_or(0),
+                );
+            }
+        }
         // libmsi's compare_entry: the ORDER BY cells, then the row numbers
         // by table index.
         let positions = self.positions_by_index();
-        keyed.sort_unstable_by(|(ka, a), (kb, b)| {
-            ka.cmp(kb).then_with(|| {
+        let key = |i: usize| keys.get(i * key_width..(i + 1) * key_width).unwrap_or(&[]);
+        let tuple = |i: usize| rows.get(i * width..(i + 1) * width).unwrap_or(&[]);
+        let mut permutation: Vec<usize> = (0..count).collect();
+        permutation.sort_unstable_by(|&a, &b| {
+            key(a).cmp(key(b)).then_with(|| {
+                let (ta, tb) = (tuple(a), tuple(b));
                 positions
                     .iter()
-                    .map(|&pos| a.get(pos).cmp(&b.get(pos)))
+                    .map(|&pos| ta.get(pos).cmp(&tb.get(pos)))
                     .find(|o| *o != Ordering::Equal)
                     .unwrap_or(Ordering::Equal)
             })
         });
-        *rows = keyed
-            .into_iter()
-            .flat_map(|(_, t)| t.iter().copied())
+        let sorted: Vec<u32> = permutation
+            .iter()
+            .flat_map(|&i| tuple(i).iter().copied())
             .collect();
+        *rows = sorted;
         Ok(Flow::Success)
     }
 
@@ -702,13 +722,11 @@ impl Plan {
                 }
             }
         }
-        let mut seen: HashSet<Vec<u32>> = HashSet::new();
-        let mut kept = Vec::new();
+        let key_width = self.outputs.len();
+        let mut keys = Vec::with_capacity(view.rows.len() / width * key_width);
         for tuple in view.rows.chunks_exact(width) {
-            let key: Vec<u32> = self
-                .outputs
-                .iter()
-                .map(|output| match *output {
+            for output in &self.outputs {
+                keys.push(match *output {
                     Output::Null => 0,
                     Output::Cell { pos, col } => {
                         let row = tuple.get(pos).map_or(0, |&r| r as usize);
@@ -717,8 +735,16 @@ impl Plan {
                             .and_then(|t| t.raw(row, col))
                             .unwrap_or(0)
                     }
-                })
-                .collect();
+                });
+            }
+        }
+        let mut seen: HashSet<&[u32]> = HashSet::new();
+        let mut kept = Vec::new();
+        for (tuple, key) in view
+            .rows
+            .chunks_exact(width)
+            .zip(keys.chunks_exact(key_width.max(1)))
+        {
             if seen.insert(key) {
                 kept.extend_from_slice(tuple);
             }
@@ -880,7 +906,7 @@ fn strings_equal(l: Option<&str>, r: Option<&str>) -> bool {
     matches!((l, r), (Some(a), Some(b)) if a == b)
 }
 
-impl Exec<'_> {
+impl<'p> Exec<'p> {
     /// libmsi's `check_condition`: nested loops over the tables in join
     /// order, pruning with the partly decidable condition at each level.
     fn check(&mut self, order: &[usize], level: usize) -> Result<Flow> {
@@ -902,7 +928,8 @@ impl Exec<'_> {
                 break;
             }
             let mut marker = 0usize;
-            let evaluated = match &self.plan.condition {
+            let plan: &'p Plan = self.plan;
+            let evaluated = match &plan.condition {
                 Some(cond) => self.eval(cond, &mut marker),
                 None => Ok((Flow::Success, 1)),
             };
@@ -991,15 +1018,16 @@ impl Exec<'_> {
     }
 
     /// libmsi's `_libmsi_record_get_string_raw`: only string fields.
-    fn param_str(&self, number: usize) -> Option<&str> {
-        match number.checked_sub(1).and_then(|i| self.params.get(i)) {
+    fn param_str(&self, number: usize) -> Option<&'p str> {
+        let params: &'p [Param] = self.params;
+        match number.checked_sub(1).and_then(|i| params.get(i)) {
             Some(Param::Str(s)) if !s.is_empty() => Some(s.as_str()),
             _ => None,
         }
     }
 
     /// libmsi's `where_view_evaluate`: the flow and the value (0 = false).
-    fn eval(&mut self, cond: &Cond, marker: &mut usize) -> Result<(Flow, i32)> {
+    fn eval(&mut self, cond: &'p Cond, marker: &mut usize) -> Result<(Flow, i32)> {
         match cond {
             Cond::Logic { and, operands } => {
                 let op = if *and { Op::And } else { Op::Or };
@@ -1049,8 +1077,8 @@ impl Exec<'_> {
     fn eval_strcmp(
         &mut self,
         ne: bool,
-        left: &StrOperand,
-        right: &StrOperand,
+        left: &'p StrOperand,
+        right: &'p StrOperand,
         memo: usize,
         marker: &mut usize,
     ) -> Result<(Flow, i32)> {
@@ -1098,11 +1126,12 @@ impl Exec<'_> {
         }
     }
 
-    fn string_at(&self, col: Col, raw: u32) -> Option<&str> {
+    fn string_at(&self, col: Col, raw: u32) -> Option<&'p str> {
         if raw == 0 {
             return Some("");
         }
-        self.plan.tables.get(col.pos)?.strings().get(raw)
+        let plan: &'p Plan = self.plan;
+        plan.tables.get(col.pos)?.strings().get(raw)
     }
 
     fn string_side<'s>(&'s self, side: &'s StrOperand, marker: &mut usize) -> StrValue<'s> {
@@ -1126,44 +1155,276 @@ impl Exec<'_> {
         key: usize,
         col: Col,
         raw: u32,
-        right: &StrOperand,
+        right: &'p StrOperand,
     ) -> bool {
-        let constant: Option<String> = match right {
-            StrOperand::Literal(s) => Some(s.clone()),
-            StrOperand::Marker => self.param_str(key).map(str::to_owned),
+        let plan: &'p Plan = self.plan;
+        let pool_len = plan.tables.get(col.pos).map_or(0, |t| t.strings().len());
+        let index = raw as usize;
+        if index <= pool_len {
+            if let Some(slot) = self.memos.get_mut(memo) {
+                if slot.key != Some(key) || slot.states.len() != pool_len + 1 {
+                    slot.key = Some(key);
+                    slot.states = vec![0; pool_len + 1];
+                }
+                match slot.states.get(index) {
+                    Some(1) => return true,
+                    Some(2) => return false,
+                    _ => {}
+                }
+            }
+        }
+        let constant = match right {
+            StrOperand::Literal(s) => Some(s.as_str()),
+            StrOperand::Marker => self.param_str(key),
             _ => None,
         };
-        let pool_len = self
-            .plan
-            .tables
-            .get(col.pos)
-            .map_or(0, |t| t.strings().len());
-        let index = raw as usize;
         if index > pool_len {
-            return nullish(constant.as_deref());
+            return nullish(constant);
         }
-        let state = {
-            let Some(slot) = self.memos.get_mut(memo) else {
-                return false;
-            };
-            if slot.key != Some(key) || slot.states.len() != pool_len + 1 {
-                slot.key = Some(key);
-                slot.states = vec![0; pool_len + 1];
-            }
-            slot.states.get(index).copied().unwrap_or(0)
-        };
-        if state != 0 {
-            return state == 1;
-        }
-        let equal = strings_equal(self.string_at(col, raw), constant.as_deref());
-        if let Some(slot) = self
+        let equal = strings_equal(self.string_at(col, raw), constant);
+        if let Some(state) = self
             .memos
             .get_mut(memo)
             .and_then(|m| m.states.get_mut(index))
         {
-            *slot = if equal { 1 } else { 2 };
+            *state = if equal { 1 } else { 2 };
         }
         equal
+    }
+}
+
+/// A single table's condition compiled for speed. With one table every
+/// column is always available, so libmsi's partial evaluation never
+/// happens and markers are numbered in the order they are written.
+enum Fast {
+    All(Vec<Fast>),
+    Any(Vec<Fast>),
+    Const(bool),
+    IsNull {
+        col: usize,
+        not_null: bool,
+    },
+    Int {
+        op: CompareOp,
+        col: usize,
+        wide: bool,
+        right: FastInt,
+    },
+    /// A string column against a constant, decided once per string id.
+    StrConst {
+        ne: bool,
+        col: usize,
+        constant: Option<String>,
+        memo: Vec<u8>,
+    },
+    /// Two string sides, at least one a column (`None`: a NULL side).
+    StrCols {
+        ne: bool,
+        left: Option<usize>,
+        right: Option<usize>,
+    },
+}
+
+enum FastInt {
+    Col { col: usize, wide: bool },
+    Value(i32),
+}
+
+struct FastFilter {
+    cond: Option<Fast>,
+}
+
+fn int_of(raw: u32, wide: bool) -> i32 {
+    if wide {
+        raw.wrapping_sub(0x8000_0000) as i32
+    } else {
+        raw.wrapping_sub(0x8000) as i32
+    }
+}
+
+impl Plan {
+    /// The fast filter for a one-table query without `_Streams`/
+    /// `_Storages` (whose cells libmsi cannot always fetch).
+    fn single_table_filter(&self, params: &[Param]) -> Option<FastFilter> {
+        if self.tables.len() != 1 || self.unfetchable.iter().any(|u| *u) {
+            return None;
+        }
+        let probe = Exec {
+            plan: self,
+            params,
+            memos: Vec::new(),
+            evaluations: 0,
+            limits: QueryLimits::default(),
+            current: Vec::new(),
+            out: Vec::new(),
+        };
+        let mut marker = 0usize;
+        let cond = self
+            .condition
+            .as_ref()
+            .map(|c| compile(c, &probe, &mut marker));
+        Some(FastFilter { cond })
+    }
+}
+
+fn compile(cond: &Cond, exec: &Exec<'_>, marker: &mut usize) -> Fast {
+    match cond {
+        Cond::Logic { and, operands } => {
+            let operands = operands.iter().map(|c| compile(c, exec, marker)).collect();
+            if *and {
+                Fast::All(operands)
+            } else {
+                Fast::Any(operands)
+            }
+        }
+        Cond::IsNull { not_null, col } => Fast::IsNull {
+            col: col.col,
+            not_null: *not_null,
+        },
+        Cond::IntCmp { op, left, right } => {
+            let right = match right {
+                IntOperand::Col(c) => FastInt::Col {
+                    col: c.col,
+                    wide: c.kind == Kind::Int32,
+                },
+                IntOperand::Value(v) => FastInt::Value(*v),
+                IntOperand::Marker => {
+                    *marker += 1;
+                    FastInt::Value(exec.param_int(*marker))
+                }
+            };
+            Fast::Int {
+                op: *op,
+                col: left.col,
+                wide: left.kind == Kind::Int32,
+                right,
+            }
+        }
+        Cond::StrCmp {
+            ne, left, right, ..
+        } => {
+            let mut side = |operand: &StrOperand| -> Result<Option<usize>, Option<String>> {
+                match operand {
+                    StrOperand::Col(c) => Ok(Some(c.col)),
+                    StrOperand::IntCol(_) | StrOperand::Int => Err(None),
+                    StrOperand::Literal(s) => Err(Some(s.clone())),
+                    StrOperand::Marker => {
+                        *marker += 1;
+                        Err(exec.param_str(*marker).map(str::to_owned))
+                    }
+                }
+            };
+            let l = side(left);
+            let r = side(right);
+            match (l, r) {
+                (Ok(Some(col)), Err(constant)) | (Err(constant), Ok(Some(col))) => Fast::StrConst {
+                    ne: *ne,
+                    col,
+                    constant,
+                    memo: Vec::new(),
+                },
+                (Err(a), Err(b)) => Fast::Const(strings_equal(a.as_deref(), b.as_deref()) != *ne),
+                (l, r) => Fast::StrCols {
+                    ne: *ne,
+                    left: l.ok().flatten(),
+                    right: r.ok().flatten(),
+                },
+            }
+        }
+    }
+}
+
+impl Fast {
+    fn test(&mut self, table: &Table, row: usize) -> bool {
+        let raw = |col: usize| table.raw(row, col).unwrap_or(0);
+        match self {
+            Fast::All(operands) => operands.iter_mut().all(|c| c.test(table, row)),
+            Fast::Any(operands) => operands.iter_mut().any(|c| c.test(table, row)),
+            Fast::Const(value) => *value,
+            Fast::IsNull { col, not_null } => (raw(*col) != 0) == *not_null,
+            Fast::Int {
+                op,
+                col,
+                wide,
+                right,
+            } => {
+                let l = int_of(raw(*col), *wide);
+                let r = match right {
+                    FastInt::Col { col, wide } => int_of(raw(*col), *wide),
+                    FastInt::Value(v) => *v,
+                };
+                match op {
+                    CompareOp::Eq => l == r,
+                    CompareOp::Ne => l != r,
+                    CompareOp::Lt => l < r,
+                    CompareOp::Gt => l > r,
+                    CompareOp::Le => l <= r,
+                    CompareOp::Ge => l >= r,
+                }
+            }
+            Fast::StrConst {
+                ne,
+                col,
+                constant,
+                memo,
+            } => {
+                let id = raw(*col) as usize;
+                let pool = table.strings();
+                if memo.is_empty() {
+                    *memo = vec![0; pool.len() + 1];
+                }
+                let equal = match memo.get(id) {
+                    Some(1) => true,
+                    Some(2) => false,
+                    _ => {
+                        let value = if id == 0 {
+                            Some("")
+                        } else {
+                            pool.get(id as u32)
+                        };
+                        let equal = strings_equal(value, constant.as_deref());
+                        if let Some(state) = memo.get_mut(id) {
+                            *state = if equal { 1 } else { 2 };
+                        }
+                        equal
+                    }
+                };
+                equal != *ne
+            }
+            Fast::StrCols { ne, left, right } => {
+                let pool = table.strings();
+                let value = |side: &Option<usize>| match side {
+                    Some(col) => match raw(*col) {
+                        0 => Some(""),
+                        id => pool.get(id),
+                    },
+                    None => None,
+                };
+                strings_equal(value(left), value(right)) != *ne
+            }
+        }
+    }
+}
+
+impl FastFilter {
+    fn run(&mut self, plan: &Plan, limits: QueryLimits) -> Vec<u32> {
+        let Some(table) = plan.tables.first() else {
+            return Vec::new();
+        };
+        let mut rows = Vec::new();
+        for row in 0..table.row_count() {
+            let keep = self.cond.as_mut().is_none_or(|c| c.test(table, row));
+            if keep {
+                // Row numbers past u32 cannot occur: tables that large are
+                // rejected when read; stop at the row limit either way.
+                let Ok(row) = u32::try_from(row) else { break };
+                rows.push(row);
+                if rows.len() > limits.max_rows {
+                    break;
+                }
+            }
+        }
+        rows
     }
 }
 
