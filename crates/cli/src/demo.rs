@@ -50,7 +50,14 @@ given; nothing else is touched. Steps:
   3. write it the way regedit does (olkit reg fmt --canonical) and check
      the keys and values are the same;
   4. point DefaultProfile at another profile in a copy (without a
-     DefaultProfile: add a value) and show that only that line changed.
+     DefaultProfile: add a value) and show that only that line changed;
+  5. open the example package olkit-sample.msi (built by wixl from
+     examples/olkit-sample.wxs): its product identity, a SQL query (its
+     HKLM registry rows, the Outlook add-in registration), the products
+     installed-products.reg registers, and the upgrade check of the package
+     against them (FindRelatedProducts), per machine and seeing every
+     product. Example files missing from --examples DIR are taken from the
+     copies built into olkit.
 Exits with 1 if a check fails.
 
 With --json, one JSON document:
@@ -63,7 +70,13 @@ With --json, one JSON document:
    \"round_trip\": {\"file\", \"bytes\", \"identical\"},
    \"canonical\": {\"file\", \"bytes\", \"identical_to_input\", \"same_values\"},
    \"edit\": {\"file\", \"key\", \"name\", \"old\", \"new\", \"first_changed_line\",
-     \"lines_removed\", \"lines_added\", \"lines_unchanged\", \"reread\"}}
+     \"lines_removed\", \"lines_added\", \"lines_unchanged\", \"reread\"},
+   \"msi\": {\"package\": {\"file\", \"bytes\", \"source\"}, \"kind\", \"identity\" (as in
+     olkit msi info --json), \"query\": {\"sql\", \"params\", \"columns\", \"rows\"},
+     \"inventory\": {\"file\", \"bytes\", \"source\"}, \"installed\": [{\"product_code\",
+     \"context\", \"state\", \"version\", \"name\"}], \"upgrade_per_machine\" and
+     \"upgrade_all\": {\"scope\", \"verdict\", \"removed\", \"detected\", \"newer\",
+     \"properties\"}}}
 \"lines_removed\" and \"lines_added\" are the changed lines as text; \"reread\"
 is the value read back from the edited file.";
 
@@ -81,7 +94,7 @@ pub(crate) fn run(args: &DemoArgs) -> CliResult {
         }
         None => (PROFILES.to_vec(), None),
     };
-    let report = steps(workdir.path(), &input, source)?;
+    let report = steps(workdir.path(), &input, source, args.examples.as_deref())?;
     let report = Report {
         kept: args.keep,
         ..report
@@ -107,6 +120,7 @@ struct Report {
     round_trip: RoundTrip,
     canonical: Canonical,
     edit: Edit,
+    msi: crate::msi::DemoMsi,
 }
 
 #[derive(Serialize)]
@@ -173,7 +187,12 @@ struct Edit {
     reread: Option<String>,
 }
 
-fn steps(dir: &Path, input: &[u8], source: Option<String>) -> Result<Report, CliError> {
+fn steps(
+    dir: &Path,
+    input: &[u8],
+    source: Option<String>,
+    examples: Option<&Path>,
+) -> Result<Report, CliError> {
     // 1. Copy the example into the work directory and read it.
     let path = dir.join(PROFILES_NAME);
     fs::write(&path, input).map_err(|e| CliError::io(&path, e))?;
@@ -222,6 +241,9 @@ fn steps(dir: &Path, input: &[u8], source: Option<String>) -> Result<Report, Cli
 
     // 4. Change one value in a copy and compare the lines.
     let edit = edit(dir, &file, &summary)?;
+
+    // 5. The example package, a query, and its upgrade check.
+    let msi = crate::msi::demo_step(dir, examples)?;
     Ok(Report {
         workdir: output::path_text(dir),
         kept: false,
@@ -230,6 +252,7 @@ fn steps(dir: &Path, input: &[u8], source: Option<String>) -> Result<Report, Cli
         round_trip,
         canonical,
         edit,
+        msi,
     })
 }
 
@@ -627,9 +650,11 @@ fn print(out: &mut impl Write, r: &Report) -> CliResult {
             .map_or_else(|| "(missing)".to_string(), |v| format!("{v:?}"))
     )?;
 
+    crate::msi::demo_print(out, 5, &r.msi)?;
+
     writeln!(
         out,
-        "\nDone: read, summarised, round-tripped, canonicalised and edited {PROFILES_NAME}; only the temporary copies were written."
+        "\nDone: read, summarised, round-tripped, canonicalised and edited {PROFILES_NAME}; read and queried olkit-sample.msi and matched it against installed-products.reg; only the temporary copies were written."
     )?;
     Ok(())
 }

@@ -123,7 +123,8 @@ Tab-separated records, one per line:
 ACTION is remove (RemoveExistingProducts removes it), detect (OnlyDetect
 rows only) or none; RELATION is same-product, newer-version, same-version,
 older-version or unrelated. Only products that are related or detected are
-listed; `property` records are what FindRelatedProducts sets.
+listed, and only those --scope lets it see; `property` records are what
+FindRelatedProducts sets.
 
 --scope limits the products FindRelatedProducts sees: all (default), machine
 (a per-machine install), user (a per-user install, any user) or user:SID.
@@ -826,7 +827,11 @@ fn upgrades(args: &UpgradesArgs) -> CliResult {
             .unwrap_or_default(),
         text(report.upgrade_code)
     )?;
-    for product in report.products.iter().filter(|v| is_related(v)) {
+    for product in report
+        .products
+        .iter()
+        .filter(|v| v.in_scope && is_related(v))
+    {
         writeln!(
             out,
             "product\t{}\t{}\t{}\t{}\t{}\t{}",
@@ -899,5 +904,262 @@ fn installed(args: &InstalledArgs) -> CliResult {
         )?;
     }
     out.flush()?;
+    Ok(())
+}
+
+// -- the msi step of `olkit demo`
+
+/// The example package and inventory, built into the binary so that the
+/// demo runs anywhere (examples/make-olkit-sample.sh rebuilds the package).
+const DEMO_PACKAGE_NAME: &str = "olkit-sample.msi";
+const DEMO_PACKAGE: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/olkit-sample.msi"
+));
+const DEMO_INVENTORY_NAME: &str = "installed-products.reg";
+const DEMO_INVENTORY: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/installed-products.reg"
+));
+const DEMO_SQL: &str = "SELECT `Key`, `Name`, `Value` FROM `Registry` WHERE `Root` = ?";
+/// `Root` 2 is HKEY_LOCAL_MACHINE.
+const DEMO_PARAM: &str = "2";
+
+/// What the msi step of the demo found.
+#[derive(Serialize)]
+pub(crate) struct DemoMsi {
+    package: DemoFile,
+    kind: &'static str,
+    identity: ProductIdentity,
+    query: DemoQuery,
+    inventory: DemoFile,
+    installed: Vec<DemoInstalled>,
+    /// The upgrade check as a per-machine install sees it.
+    upgrade_per_machine: DemoUpgrade,
+    /// The same check seeing every registered product.
+    upgrade_all: DemoUpgrade,
+}
+
+#[derive(Serialize)]
+struct DemoFile {
+    file: String,
+    bytes: usize,
+    /// Where it came from: `None` for the copy built into olkit.
+    source: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DemoQuery {
+    sql: &'static str,
+    params: [&'static str; 1],
+    columns: Vec<String>,
+    rows: Vec<Vec<Option<String>>>,
+}
+
+#[derive(Serialize)]
+struct DemoInstalled {
+    product_code: String,
+    context: String,
+    state: String,
+    version: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct DemoUpgrade {
+    scope: &'static str,
+    verdict: &'static str,
+    removed: Vec<String>,
+    detected: Vec<String>,
+    newer: Vec<String>,
+    properties: Vec<(String, String)>,
+}
+
+/// A file of the demo: from `examples` when it has one, else the built-in
+/// copy; written into the work directory.
+fn demo_file(
+    dir: &Path,
+    examples: Option<&Path>,
+    name: &str,
+    built_in: &[u8],
+) -> Result<(PathBuf, DemoFile), CliError> {
+    let from = examples.map(|d| d.join(name)).filter(|p| p.is_file());
+    let bytes = match &from {
+        Some(path) => fs::read(path).map_err(|e| CliError::io(path, e))?,
+        None => built_in.to_vec(),
+    };
+    let path = dir.join(name);
+    fs::write(&path, &bytes).map_err(|e| CliError::io(&path, e))?;
+    let file = DemoFile {
+        file: output::path_text(&path),
+        bytes: bytes.len(),
+        source: from.as_deref().map(output::path_text),
+    };
+    Ok((path, file))
+}
+
+fn demo_upgrade(report: &UpgradeReport, scope: &'static str) -> DemoUpgrade {
+    let describe = |v: &ProductVerdict| {
+        format!(
+            "{} {} ({}, {})",
+            v.product.display_name().unwrap_or("(no name)"),
+            shown_version(&v.product),
+            v.product.context,
+            v.product.product_code
+        )
+    };
+    let in_scope = || report.products.iter().filter(|v| v.in_scope);
+    DemoUpgrade {
+        scope,
+        verdict: verdict(report),
+        removed: in_scope()
+            .filter(|v| v.action() == UpgradeAction::Remove)
+            .map(describe)
+            .collect(),
+        detected: in_scope()
+            .filter(|v| v.action() == UpgradeAction::Detect)
+            .map(describe)
+            .collect(),
+        newer: in_scope()
+            .filter(|v| v.relation == Relation::NewerVersion)
+            .map(describe)
+            .collect(),
+        properties: report.action_properties.clone(),
+    }
+}
+
+/// The msi step of `olkit demo`: the example package's identity, a query,
+/// the installed products of the example inventory and the upgrade check.
+/// Files missing from `examples` are taken from the built-in copies.
+pub(crate) fn demo_step(dir: &Path, examples: Option<&Path>) -> Result<DemoMsi, CliError> {
+    let (path, package_file) = demo_file(dir, examples, DEMO_PACKAGE_NAME, DEMO_PACKAGE)?;
+    let package = open(&path)?;
+    let error = |e| msi_error(&path, e);
+    let identity = package.identity().map_err(error)?;
+
+    let view = package
+        .query_with(DEMO_SQL, &[Param::from(DEMO_PARAM)])
+        .map_err(|e| sql_error(&path, DEMO_SQL, e))?;
+    let rows = view
+        .rows()
+        .map(|row| {
+            (0..row.len())
+                .map(|i| match row.get(i) {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Int(n)) => Some(n.to_string()),
+                    Some(Value::Str(s)) => Some(s.to_owned()),
+                    Some(Value::Stream) => Some("[stream]".to_owned()),
+                })
+                .collect()
+        })
+        .collect();
+    let query = DemoQuery {
+        sql: DEMO_SQL,
+        params: [DEMO_PARAM],
+        columns: view.columns().iter().map(|c| c.name.clone()).collect(),
+        rows,
+    };
+    // The lazy property reading and the SQL engine must agree.
+    let version = package
+        .query("SELECT `Value` FROM `Property` WHERE `Property` = 'ProductVersion'")
+        .map_err(error)?;
+    let by_query = version.row(0).and_then(|r| match r.get(0) {
+        Some(Value::Str(s)) => Some(s.to_owned()),
+        _ => None,
+    });
+    if by_query != identity.product_version.map(|v| v.to_string()) {
+        return Err(CliError::Demo(format!(
+            "{}: ProductVersion by query {by_query:?} differs from the identity's",
+            path.display()
+        )));
+    }
+
+    let (reg_path, inventory_file) = demo_file(dir, examples, DEMO_INVENTORY_NAME, DEMO_INVENTORY)?;
+    let inventory = read_inventory(&reg_path)?;
+    let installed = inventory
+        .products()
+        .iter()
+        .map(|p| DemoInstalled {
+            product_code: p.product_code.to_string(),
+            context: p.context.to_string(),
+            state: p.state.to_string(),
+            version: shown_version(p),
+            name: p.display_name().unwrap_or("").to_owned(),
+        })
+        .collect();
+    let check = |scope: &Scope| {
+        package
+            .find_related_products(inventory.products(), scope)
+            .map_err(|e| msi_error(&path, e))
+    };
+    let upgrade_per_machine = demo_upgrade(&check(&Scope::PerMachine)?, "machine");
+    let upgrade_all = demo_upgrade(&check(&Scope::All)?, "all");
+    Ok(DemoMsi {
+        package: package_file,
+        kind: kind_name(package.kind()),
+        identity,
+        query,
+        inventory: inventory_file,
+        installed,
+        upgrade_per_machine,
+        upgrade_all,
+    })
+}
+
+/// Prints the msi step of the demo as step `number`.
+pub(crate) fn demo_print(out: &mut impl Write, number: usize, m: &DemoMsi) -> CliResult {
+    let from = |f: &DemoFile| {
+        f.source
+            .clone()
+            .unwrap_or_else(|| "the copy built into olkit".to_owned())
+    };
+    writeln!(
+        out,
+        "\n{number}. Windows Installer package {DEMO_PACKAGE_NAME} (from {}, {} bytes, a {})",
+        from(&m.package),
+        m.package.bytes,
+        m.kind
+    )?;
+    for (name, value) in identity_lines(&m.identity) {
+        writeln!(out, "   {name}: {value}")?;
+    }
+    writeln!(out, "   query: {} (? = {})", m.query.sql, m.query.params[0])?;
+    for row in &m.query.rows {
+        let fields: Vec<&str> = row.iter().map(|f| f.as_deref().unwrap_or("")).collect();
+        writeln!(out, "     {}", Field(&fields.join("  |  ")))?;
+    }
+    writeln!(
+        out,
+        "   {DEMO_INVENTORY_NAME} (from {}): {} registered products",
+        from(&m.inventory),
+        m.installed.len()
+    )?;
+    for p in &m.installed {
+        writeln!(
+            out,
+            "     {}  {}  {} {} ({})",
+            p.product_code, p.state, p.name, p.version, p.context
+        )?;
+    }
+    for u in [&m.upgrade_per_machine, &m.upgrade_all] {
+        let seen = if u.scope == "machine" {
+            "installed per machine (it sees per-machine products)"
+        } else {
+            "seeing every registered product"
+        };
+        writeln!(out, "   upgrade check, {seen}: {}", u.verdict)?;
+        for (what, list) in [
+            ("removes", &u.removed),
+            ("detects", &u.detected),
+            ("finds newer", &u.newer),
+        ] {
+            for product in list {
+                writeln!(out, "     {what} {product}")?;
+            }
+        }
+        for (name, value) in &u.properties {
+            writeln!(out, "     sets {name} = {value}")?;
+        }
+    }
     Ok(())
 }

@@ -531,3 +531,124 @@ fn installed_lists_registrations() {
     let run = olkit(&["msi", "installed", arg(&reg), "--product", "not-a-guid"]);
     assert_eq!(run.code, Some(1));
 }
+
+fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+#[test]
+fn demo_shows_the_example_package_and_its_upgrade_check() {
+    let doc = olkit(&["demo", "--json"]).ok().json();
+    let msi = &doc["msi"];
+    let example = examples_dir().join("olkit-sample.msi");
+    assert_eq!(
+        msi["package"]["bytes"].as_u64().unwrap(),
+        std::fs::metadata(&example).unwrap().len()
+    );
+    assert!(msi["package"]["source"].is_null());
+    // The identity is the package's Property table, as msiinfo reads it.
+    let properties: BTreeMap<String, String> = msiinfo_rows(&example, "Property")
+        .into_iter()
+        .map(|row| {
+            let (name, value) = row.split_once('\t').unwrap();
+            (name.to_owned(), value.to_owned())
+        })
+        .collect();
+    let identity = &msi["identity"];
+    for (field, property) in [
+        ("product_code", "ProductCode"),
+        ("upgrade_code", "UpgradeCode"),
+        ("product_version", "ProductVersion"),
+        ("product_name", "ProductName"),
+        ("manufacturer", "Manufacturer"),
+    ] {
+        assert_eq!(identity[field], properties[property], "{field}");
+    }
+    // The query's rows are the HKLM (Root 2) rows of msiinfo's export.
+    let expected: Vec<Vec<String>> = msiinfo_rows(&example, "Registry")
+        .iter()
+        .map(|row| row.split('\t').map(str::to_owned).collect::<Vec<_>>())
+        .filter(|fields| fields[1] == "2")
+        .map(|fields| vec![fields[2].clone(), fields[3].clone(), fields[4].clone()])
+        .collect();
+    let rows: Vec<Vec<String>> = msi["query"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            row.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(rows, expected);
+    // The upgrade checks agree with `olkit msi upgrades`.
+    let reg = examples_dir().join("installed-products.reg");
+    for (key, scope) in [("upgrade_per_machine", "machine"), ("upgrade_all", "all")] {
+        let report = olkit(&[
+            "msi",
+            "upgrades",
+            "--json",
+            arg(&example),
+            "--inventory",
+            arg(&reg),
+            "--scope",
+            scope,
+        ])
+        .ok()
+        .json();
+        assert_eq!(msi[key]["verdict"], report["verdict"], "{scope}");
+        let removed = report["report"]["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["action"] == "remove")
+            .count();
+        assert_eq!(msi[key]["removed"].as_array().unwrap().len(), removed);
+    }
+    // The example is built to be an upgrade of the per-machine 1.1.0.
+    assert_eq!(msi["upgrade_per_machine"]["verdict"], "upgrade");
+    let installed = olkit(&["msi", "installed", arg(&reg)]).ok().text();
+    assert_eq!(
+        msi["installed"].as_array().unwrap().len(),
+        installed.lines().count()
+    );
+    let text = olkit(&["demo"]).ok().text();
+    assert!(
+        text.contains("5. Windows Installer package olkit-sample.msi"),
+        "{text}"
+    );
+    assert!(
+        text.contains("upgrade check, installed per machine"),
+        "{text}"
+    );
+}
+
+#[test]
+fn demo_takes_the_package_from_the_examples_directory() {
+    let (_build, path) = support::sample_msi();
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["outlook-profiles.reg", "installed-products.reg"] {
+        std::fs::copy(examples_dir().join(name), dir.path().join(name)).unwrap();
+    }
+    std::fs::copy(&path, dir.path().join("olkit-sample.msi")).unwrap();
+    let doc = olkit(&["demo", "--json", "--examples", arg(dir.path())])
+        .ok()
+        .json();
+    let msi = &doc["msi"];
+    assert_eq!(
+        msi["identity"]["product_code"],
+        support::SAMPLE_PRODUCT_CODE
+    );
+    assert!(msi["package"]["source"]
+        .as_str()
+        .unwrap()
+        .ends_with("olkit-sample.msi"));
+    // The sample (1.2.3.4) upgrades 1.1.0 per machine too; its query finds
+    // no HKLM row of the add-in but its own registry value.
+    assert_eq!(msi["upgrade_per_machine"]["verdict"], "upgrade");
+    assert_eq!(msi["query"]["rows"][0][0], "Software\\Olkit\\Sample");
+}

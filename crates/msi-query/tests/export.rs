@@ -361,7 +361,9 @@ fn wixl_summary_code_page() {
     assert_eq!(package.summary_info().unwrap().codepage(), Some(1251));
     let mut bytes = Vec::new();
     export_table(&package, "_SummaryInformation", &mut bytes).unwrap();
-    assert!(String::from_utf8(bytes).unwrap().contains("\r\n3\tПакет олкит\r\n"));
+    assert!(String::from_utf8(bytes)
+        .unwrap()
+        .contains("\r\n3\tПакет олкит\r\n"));
 }
 
 /// Strings of 64 KiB and more, and many distinct strings (long string
