@@ -8,6 +8,14 @@
 //! `/usr/bin/python3` (python3-gi, gir1.2-libmsi-1.0: `.ci/install-deps`).
 //! Without it the test fails, unless `OLKIT_SKIP_ORACLE=1`.
 
+// Test helpers panic with a message on broken fixtures, as tests do.
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr,
+    clippy::indexing_slicing
+)]
+
 mod support;
 
 use std::io::{BufRead, BufReader, Write};
