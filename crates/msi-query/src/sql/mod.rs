@@ -33,9 +33,21 @@
 //! - `[name]` is a name that includes its brackets (so it never matches a
 //!   real table or column); backquotes quote names.
 //!
-//! Where libmsi crashes or hangs (a query ending in `-` or in a lone
-//! quote, `DISTINCT` over a stream column), this module gives an error or
-//! the natural answer instead; see the crate's README for the list.
+//! Where this module deliberately differs from libmsi:
+//! - `ORDER BY a, b` sorts by every column and checks every name (libmsi,
+//!   and Wine, sort by the first column only and ignore the rest);
+//! - queries on which libmsi hangs or crashes get an error or an answer: a
+//!   query ending in `-` (libmsi loops forever), a lone `` ` `` or `'` at
+//!   the end, a `WHERE` over an empty backquoted table name (crashes),
+//!   `DISTINCT` with a stream column in the result (crashes; here the first
+//!   of equal rows);
+//! - a NUL character is an error (the C API cannot pass one);
+//! - a stream field is [`Value::Stream`](crate::Value::Stream) when its
+//!   cell is non-zero (libmsi opens the stream by name whatever the cell);
+//! - `ORDER BY` on `_Streams.Name` sorts by the ids of this crate's own
+//!   pool of stream names (libmsi adds the names to the database pool);
+//! - parentheses nest at most [`MAX_DEPTH`] deep and queries are at most
+//!   [`MAX_QUERY_LEN`] bytes; [`QueryLimits`] bounds joins.
 
 mod ast;
 mod eval;
