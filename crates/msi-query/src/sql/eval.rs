@@ -283,7 +283,7 @@ fn sql_error(span: Span, token: &str, kind: SqlErrorKind) -> Error {
 fn kind_of(ty: ColumnType) -> Kind {
     if ty.bits() & ColumnType::STRING != 0 {
         Kind::Str
-    } else if ty.size() == 4 {
+    } else if ty.is_wide_integer() {
         Kind::Int32
     } else {
         Kind::Int16
