@@ -221,6 +221,16 @@ fn ratio(reference: Duration, ours: Duration) -> f64 {
     reference.as_secs_f64() / ours.as_secs_f64().max(1e-12)
 }
 
+/// `olkit 3.2x faster` or `olkit 1.5x slower`.
+fn compare(reference: Duration, ours: Duration) -> String {
+    let r = ratio(reference, ours);
+    if r >= 1.0 {
+        format!("olkit {r:.1}x faster")
+    } else {
+        format!("olkit {:.1}x slower", 1.0 / r.max(1e-12))
+    }
+}
+
 fn verdict(met: bool) -> &'static str {
     if met {
         "goal met"
@@ -374,23 +384,23 @@ fn bench_queries(package: &Path, rows: usize) {
         assert_eq!(count, libmsi_rows, "{sql}: row counts differ");
         println!("   {sql} {params:?} -> {count} rows");
         println!(
-            "      open + query: libmsi {:>12}  olkit {:>12}  olkit {:.1}x faster",
+            "      open + query: libmsi {:>12}  olkit {:>12}  {}",
             ms(libmsi_cold),
             ms(cold),
-            ratio(libmsi_cold, cold)
+            compare(libmsi_cold, cold)
         );
         println!(
-            "      query:        libmsi {:>12}  olkit {:>12}  olkit {:.1}x faster",
+            "      query:        libmsi {:>12}  olkit {:>12}  {}",
             ms(libmsi_warm),
             ms(warm),
-            ratio(libmsi_warm, warm)
+            compare(libmsi_warm, warm)
         );
         worst = worst
             .min(ratio(libmsi_cold, cold))
             .min(ratio(libmsi_warm, warm));
     }
     println!(
-        "   slowest case: olkit {worst:.1}x libmsi's speed; goal faster: {}",
+        "   slowest case: olkit at {worst:.1}x libmsi's speed; goal faster: {}",
         verdict(worst > 1.0)
     );
 }
@@ -457,11 +467,11 @@ fn bench_open(dir: &Path, large_mb: usize) {
         assert_eq!(reference["value"], "3.1.4159");
         let libmsi = median(nanos(&reference["times"]));
         println!(
-            "   {:>6.1} MB package: olkit {:>10}  libmsi {:>10}  olkit {:.0}x faster",
+            "   {:>6.1} MB package: olkit {:>10}  libmsi {:>10}  {}",
             file_mb(&path),
             us(olkit),
             us(libmsi),
-            ratio(libmsi, olkit)
+            compare(libmsi, olkit)
         );
         results.push(olkit);
     }
