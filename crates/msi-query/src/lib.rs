@@ -2,7 +2,37 @@
 //! tables, Windows Installer SQL, IDT export, product identity, upgrade
 //! matching and the installed-product inventory of a `.reg` export.
 //!
-//! (The example on this page is written when the public API settles.)
+//! Opening is cheap: tables are decoded when first asked for, and
+//! [`Package::property`] reads only the string pool and the Property table.
+//! Queries follow the dialect and row order of Windows Installer SQL as
+//! libmsi (Wine's engine) implements it; [`export_table`] writes what
+//! `msiinfo export` writes, byte for byte.
+//!
+//! ```
+//! use olkit_msi_query::{Inventory, Package, Param, Scope, UpgradeAction, Value};
+//!
+//! let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+//! let package = Package::open(format!("{examples}/olkit-sample.msi"))?;
+//! assert_eq!(package.property("ProductVersion")?.as_deref(), Some("1.5.0"));
+//!
+//! let identity = package.identity()?;
+//! assert_eq!(identity.product_name.as_deref(), Some("Olkit Sample"));
+//!
+//! // Windows Installer SQL, with a `?` marker bound from a record.
+//! let view = package.query_with(
+//!     "SELECT `Name`, `Value` FROM `Registry` WHERE `Name` = ? ORDER BY `Registry`",
+//!     &[Param::from("LoadBehavior")],
+//! )?;
+//! let row = view.rows().next().expect("one row");
+//! assert_eq!(row.get(1), Some(Value::Str("#3")));
+//!
+//! // What installing it would do on a machine whose registry was exported.
+//! let inventory = Inventory::read(format!("{examples}/installed-products.reg"))?;
+//! let report = package.find_related_products(inventory.products(), &Scope::PerMachine)?;
+//! assert!(!report.downgrade);
+//! assert!(report.products.iter().any(|p| p.action() == UpgradeAction::Remove));
+//! # Ok::<(), olkit_msi_query::Error>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
