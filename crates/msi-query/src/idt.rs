@@ -64,7 +64,9 @@ pub fn export_table_names(package: &Package) -> Result<Vec<String>> {
 /// Known differences from msiinfo, all where msiinfo gives no usable
 /// output: msiinfo formats summary dates in the local time zone, olkit in
 /// UTC (the same bytes when `TZ=UTC`), and olkit also writes dates before
-/// 1970, where msiinfo stops with an error; for `_Streams`, whose export
+/// 1970, where msiinfo stops with an error, and reads a number stored as
+/// a string (`VT_LPSTR` for an integer property) as libmsi's code means
+/// to, where msiinfo 0.101 crashes; for `_Streams`, whose export
 /// msiinfo abandons at the first row, olkit writes each stream's name in
 /// the `Data` column (the file [`export_table_with_streams`] writes under
 /// `_Streams/`), and for `_Storages` an empty `Data` column.
@@ -366,9 +368,10 @@ impl<'p> RowWriter<'p> {
     }
 }
 
-/// An integer cell as libmsi reads it: 2-byte columns are biased by
-/// 0x8000, every other size by 0x8000_0000 (for 4-byte columns the same
-/// as flipping the top bit).
+/// An integer cell as libmsi's `msi_view_get_row` reads it: size-2 columns
+/// are biased by 0x8000, every other size by 0x8000_0000 (for 4-byte
+/// columns the same as flipping the top bit; sizes 0 and 1, stored in 2
+/// bytes, come out as large negative numbers, as in msiinfo).
 fn libmsi_int(raw: u32, ty: ColumnType) -> i64 {
     if ty.size() == 2 {
         i64::from(raw) - 0x8000
@@ -390,7 +393,8 @@ fn stream_name(table: &Table, row: usize) -> String {
         let raw = table.raw(row, col).unwrap_or(0);
         if column.ty.bits() & ColumnType::STRING != 0 {
             name.push_str(table.strings().get(raw).unwrap_or(""));
-        } else if column.ty.size() == 2 {
+        } else if column.ty.size() <= 2 {
+            // By stored width here (2 bytes up to size 2), unlike values.
             name.push_str(&(i64::from(raw) - 0x8000).to_string());
         } else {
             name.push_str(&((raw ^ 0x8000_0000) as i32).to_string());
