@@ -25,7 +25,10 @@ pub(crate) struct VersionArgs {
 pub(crate) const OLKIT: &str = env!("CARGO_PKG_VERSION");
 
 /// The library crates built into the binary and their versions.
-pub(crate) const CRATES: [(&str, &str); 1] = [("olkit-regfile", olkit_regfile::VERSION)];
+pub(crate) const CRATES: [(&str, &str); 2] = [
+    ("olkit-regfile", olkit_regfile::VERSION),
+    ("olkit-msi-query", olkit_msi_query::VERSION),
+];
 
 #[derive(Serialize)]
 struct VersionJson {
