@@ -25,24 +25,6 @@ fn arg(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
-/// Every file under `dir` with its bytes, by relative path.
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                out.insert(path.strip_prefix(root).unwrap().to_path_buf(), bytes);
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
 /// Runs an msitools program in `cwd` (UTC, as olkit writes dates).
 fn msitools(program: &str, cwd: &Path, args: &[&str]) -> Vec<u8> {
     let output = Command::new(program)
@@ -310,17 +292,21 @@ fn export_writes_msiinfo_bytes_and_stream_files() {
         let cwd = tempfile::tempdir().unwrap();
         let run = olkit_in(cwd.path(), &["msi", "export", arg(&path), table]).ok();
         assert_eq!(run.stdout, expected, "{table}");
-        assert_eq!(tree(cwd.path()), tree(reference.path()), "{table}");
+        assert_eq!(
+            support::tree(cwd.path()),
+            support::tree(reference.path()),
+            "{table}"
+        );
         // To a file, stream files beside it.
         let out = tempfile::tempdir().unwrap();
         let target = out.path().join(format!("{table}.idt"));
         olkit(&["msi", "export", arg(&path), table, "-o", arg(&target)]).ok();
-        let mut files = tree(out.path());
+        let mut files = support::tree(out.path());
         assert_eq!(
             files.remove(Path::new(&format!("{table}.idt"))).unwrap(),
             expected
         );
-        assert_eq!(files, tree(reference.path()), "{table}");
+        assert_eq!(files, support::tree(reference.path()), "{table}");
     }
     let run = olkit(&["msi", "export", arg(&path), "NoSuchTable"]);
     assert_eq!(run.code, Some(1));
@@ -341,7 +327,7 @@ fn export_all_equals_msidump() {
     let doc = olkit(&["msi", "export", arg(&path), "--all", arg(&dir), "--json"])
         .ok()
         .json();
-    assert_eq!(tree(&dir), tree(reference.path()));
+    assert_eq!(support::tree(&dir), support::tree(reference.path()));
     assert_eq!(doc["table_streams"], 2);
     assert_eq!(
         doc["streams"].as_array().unwrap().len(),

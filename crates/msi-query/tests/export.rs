@@ -23,24 +23,6 @@ use olkit_msi_query::{
 };
 use support::idt;
 
-/// Every file under `dir`, by path relative to it, with its bytes.
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                out.insert(path.strip_prefix(root).unwrap().to_path_buf(), bytes);
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
 /// Runs an msitools program in `cwd` with the time zone fixed to UTC
 /// (msiinfo formats summary dates in local time, olkit in UTC).
 fn msitools(program: &str, cwd: &Path, args: &[&str]) -> std::process::Output {
@@ -72,7 +54,7 @@ fn msiinfo_export(package: &Path, table: &str) -> MsiinfoExport {
     MsiinfoExport {
         stdout: output.stdout,
         ok: output.status.success(),
-        files: tree(cwd.path()),
+        files: support::tree(cwd.path()),
     }
 }
 
@@ -81,7 +63,7 @@ fn olkit_export(package: &Package, table: &str) -> (Vec<u8>, BTreeMap<PathBuf, V
     let dir = tempfile::tempdir().unwrap();
     let mut bytes = Vec::new();
     let written = export_table_with_streams(package, table, &mut bytes, dir.path()).unwrap();
-    let files = tree(dir.path());
+    let files = support::tree(dir.path());
     assert_eq!(written, files.len(), "{table}: files reported");
     let mut plain = Vec::new();
     export_table(package, table, &mut plain).unwrap();
@@ -160,8 +142,8 @@ fn assert_export_all_matches_msidump(path: &Path) {
     let ours = tempfile::tempdir().unwrap();
     let package = Package::open(path).unwrap();
     let report = export_all(&package, ours.path()).unwrap();
-    let expected = tree(reference.path());
-    let got = tree(ours.path());
+    let expected = support::tree(reference.path());
+    let got = support::tree(ours.path());
     assert_eq!(
         got.keys().collect::<Vec<_>>(),
         expected.keys().collect::<Vec<_>>()

@@ -22,7 +22,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use olkit_msi_query::{ColumnType, Package, Param, Query, Value, View};
+use olkit_msi_query::{Package, Param, Query, Value, View};
 
 const PYTHON: &str = "/usr/bin/python3";
 
@@ -95,26 +95,6 @@ fn json_params(params: &[Param]) -> String {
     out
 }
 
-/// libmsi's column type string (`msi_set_record_type_string`).
-fn type_string(ty: ColumnType) -> String {
-    let bits = ty.bits();
-    let mut letter = if ty.is_stream() {
-        'v'
-    } else if ty.is_localizable() {
-        'l'
-    } else if bits & 0x8000 != 0 {
-        'f'
-    } else if bits & ColumnType::STRING != 0 {
-        's'
-    } else {
-        'i'
-    };
-    if ty.is_nullable() {
-        letter = letter.to_ascii_uppercase();
-    }
-    format!("{letter}{}", bits & 0xff)
-}
-
 /// Our answer in the oracle's output format.
 fn render(package: &Package, view: &View) -> String {
     let mut out = String::from("{\"names\":[");
@@ -129,7 +109,7 @@ fn render(package: &Package, view: &View) -> String {
         if i > 0 {
             out.push(',');
         }
-        json_str(&mut out, &type_string(c.ty));
+        json_str(&mut out, &olkit_msi_query::idt_column_type(c.ty));
     }
     out.push_str("],\"rows\":[");
     for (r, row) in view.rows().enumerate() {
