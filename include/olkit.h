@@ -187,6 +187,283 @@ typedef uint32_t olk_reg_type;
 #endif // __cplusplus
 
 /**
+ * What kind of file a package is (`uint32_t` values in function
+ * signatures), from its root storage CLSID.
+ */
+enum olk_msi_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * An installation database (`.msi`).
+   */
+  OLK_MSI_KIND_DATABASE = 1,
+  /**
+   * A merge module (`.msm`): a database with a `ModuleSignature` table.
+   */
+  OLK_MSI_KIND_MERGE_MODULE = 2,
+  /**
+   * A transform (`.mst`); its tables hold differences, not rows.
+   */
+  OLK_MSI_KIND_TRANSFORM = 3,
+  /**
+   * A patch (`.msp`).
+   */
+  OLK_MSI_KIND_PATCH = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_msi_kind olk_msi_kind;
+#else
+typedef uint32_t olk_msi_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The type of a record field (`uint32_t` values in function signatures).
+ */
+enum olk_msi_field_type
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * NULL (the empty string is NULL too, as in Windows Installer).
+   */
+  OLK_MSI_FIELD_NULL = 0,
+  /**
+   * A 32-bit signed integer (`olk_msi_record_get_int`).
+   */
+  OLK_MSI_FIELD_INT = 1,
+  /**
+   * A string (`olk_msi_record_get_string`).
+   */
+  OLK_MSI_FIELD_STRING = 2,
+  /**
+   * A stream (`olk_msi_record_stream_name`, `olk_msi_record_read_stream`).
+   */
+  OLK_MSI_FIELD_STREAM = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_msi_field_type olk_msi_field_type;
+#else
+typedef uint32_t olk_msi_field_type;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The values of a product identity (`uint32_t` values of
+ * `olk_msi_identity_get`), each returned as text.
+ */
+enum olk_msi_identity_field
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The `ProductCode` property, `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`.
+   */
+  OLK_MSI_IDENTITY_PRODUCT_CODE = 1,
+  /**
+   * The `ProductVersion` property, `major.minor.build[.revision]`.
+   */
+  OLK_MSI_IDENTITY_PRODUCT_VERSION = 2,
+  /**
+   * The `UpgradeCode` property.
+   */
+  OLK_MSI_IDENTITY_UPGRADE_CODE = 3,
+  /**
+   * The `ProductName` property.
+   */
+  OLK_MSI_IDENTITY_PRODUCT_NAME = 4,
+  /**
+   * The `Manufacturer` property.
+   */
+  OLK_MSI_IDENTITY_MANUFACTURER = 5,
+  /**
+   * The `ProductLanguage` property, a decimal LANGID (`1033`).
+   */
+  OLK_MSI_IDENTITY_PRODUCT_LANGUAGE = 6,
+  /**
+   * The package code: summary information property 9 (a patch's patch
+   * code; none for a transform).
+   */
+  OLK_MSI_IDENTITY_PACKAGE_CODE = 7,
+  /**
+   * The platform of the summary `Template`: `Intel`, `x64`, `Intel64`,
+   * `Arm`, `Arm64`, or as written for others; "" when it names none.
+   */
+  OLK_MSI_IDENTITY_ARCHITECTURE = 8,
+  /**
+   * The languages of the summary `Template`, decimal LANGIDs joined by
+   * `,` (`1033,1031`).
+   */
+  OLK_MSI_IDENTITY_LANGUAGES = 9,
+  /**
+   * The minimum Windows Installer version (summary property 14) as
+   * `major.minor` (`4.5` for 405).
+   */
+  OLK_MSI_IDENTITY_MINIMUM_INSTALLER_VERSION = 10,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_msi_identity_field olk_msi_identity_field;
+#else
+typedef uint32_t olk_msi_identity_field;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Which installed products FindRelatedProducts sees (`uint32_t` values of
+ * `olk_msi_package_find_related_products`).
+ */
+enum olk_msi_scope
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Every product of the inventory.
+   */
+  OLK_MSI_SCOPE_ALL = 1,
+  /**
+   * Per-machine products only, as a per-machine installation sees them.
+   */
+  OLK_MSI_SCOPE_MACHINE = 2,
+  /**
+   * Per-user products only, as a per-user installation sees them: of the
+   * user whose SID is given, or of any user without one.
+   */
+  OLK_MSI_SCOPE_USER = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_msi_scope olk_msi_scope;
+#else
+typedef uint32_t olk_msi_scope;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What installing a package amounts to, given the installed products
+ * (`uint32_t` values of `olk_msi_package_find_related_products`).
+ */
+enum olk_msi_verdict
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A new installation: nothing related is removed.
+   */
+  OLK_MSI_VERDICT_INSTALL = 1,
+  /**
+   * A major upgrade: RemoveExistingProducts removes related products.
+   */
+  OLK_MSI_VERDICT_UPGRADE = 2,
+  /**
+   * A newer version with the package's UpgradeCode is installed.
+   */
+  OLK_MSI_VERDICT_DOWNGRADE = 3,
+  /**
+   * The package's ProductCode is installed: maintenance (repair, modify,
+   * remove), where FindRelatedProducts does not run.
+   */
+  OLK_MSI_VERDICT_MAINTENANCE = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_msi_verdict olk_msi_verdict;
+#else
+typedef uint32_t olk_msi_verdict;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Installation contexts: Windows's own `MSIINSTALLCONTEXT_*` numbers
+ * (`uint32_t` values of `olk_msi_inventory_product_info`).
+ */
+enum olk_msi_context
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `MSIINSTALLCONTEXT_USERMANAGED`: per user, managed (installed with
+   * elevated privileges by policy).
+   */
+  OLK_MSI_CONTEXT_USER_MANAGED = 1,
+  /**
+   * `MSIINSTALLCONTEXT_USERUNMANAGED`: per user.
+   */
+  OLK_MSI_CONTEXT_USER_UNMANAGED = 2,
+  /**
+   * `MSIINSTALLCONTEXT_MACHINE`: per machine.
+   */
+  OLK_MSI_CONTEXT_MACHINE = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_msi_context olk_msi_context;
+#else
+typedef uint32_t olk_msi_context;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The product identity of a package (`olk_msi_package_identity`), read by
+ * `olk_msi_identity_get`; released by `olk_msi_identity_free`.
+ */
+typedef struct olk_msi_identity olk_msi_identity;
+
+/**
+ * The products a `.reg` export of the Windows Installer registry keys shows
+ * registered (`olk_msi_inventory_parse`); released by
+ * `olk_msi_inventory_free`. Read-only: may be used from several threads.
+ */
+typedef struct olk_msi_inventory olk_msi_inventory;
+
+/**
+ * An opened Windows Installer package. Tables are decoded when first
+ * used and then cached, so reading the identity of a large package is
+ * fast.
+ *
+ * Created by `olk_msi_package_open` or `olk_msi_package_open_bytes`;
+ * released by `olk_msi_package_free`. Views and records keep what they
+ * need of the package alive: they may outlive the handle.
+ *
+ * Thread safety: every function takes a `const olk_msi_package *` and may
+ * run concurrently on one handle from several threads.
+ */
+typedef struct olk_msi_package olk_msi_package;
+
+/**
+ * A parsed Windows Installer SQL `SELECT`, independent of any package.
+ * Created by `olk_msi_query_prepare`, released by `olk_msi_query_free`;
+ * may be executed any number of times, concurrently.
+ */
+typedef struct olk_msi_query olk_msi_query;
+
+/**
+ * A record: numbered fields (from 1), each NULL, an integer, a string or
+ * (in fetched rows) a stream. Made by `olk_msi_record_new` (all fields
+ * NULL, to bind the `?` markers of a query) or by `olk_msi_view_fetch`;
+ * released by `olk_msi_record_free`. Setting a field must not run
+ * concurrently with any other call on the same record.
+ */
+typedef struct olk_msi_record olk_msi_record;
+
+/**
+ * The rows of a query run against a package (`olk_msi_query_execute`),
+ * in Windows Installer's order, with a cursor for `olk_msi_view_fetch`.
+ * Released by `olk_msi_view_free`. Fetching moves the cursor: a view must
+ * not be fetched from by two threads at once.
+ */
+typedef struct olk_msi_view olk_msi_view;
+
+/**
  * A `.reg` file (`REGEDIT4` or `Windows Registry Editor Version 5.00`),
  * parsed losslessly: writing it back without edits gives the input byte
  * for byte, and edits change only the lines they concern.
@@ -261,6 +538,92 @@ typedef int32_t olk_status;
  * A string to return contains a NUL byte, so it cannot be a C string.
  */
 #define OLK_EMBEDDED_NUL 9
+
+/**
+ * The bytes are not a readable compound file (the container of every
+ * package): not OLE2, truncated, cyclic or out-of-range sector chains.
+ */
+#define OLK_MSI_CONTAINER 3000
+
+/**
+ * A compound file whose root storage CLSID is not that of a Windows
+ * Installer database, transform or patch.
+ */
+#define OLK_MSI_NOT_A_PACKAGE 3001
+
+/**
+ * The package is corrupt: string pool, table streams, column definitions
+ * or summary information disagree or are malformed.
+ */
+#define OLK_MSI_CORRUPT 3002
+
+/**
+ * A string in a code page olkit cannot decode.
+ */
+#define OLK_MSI_UNSUPPORTED_CODEPAGE 3003
+
+/**
+ * No table of that name (names are case-sensitive), also in a query.
+ */
+#define OLK_MSI_NO_SUCH_TABLE 3004
+
+/**
+ * No stream of that name in the package.
+ */
+#define OLK_MSI_NO_SUCH_STREAM 3005
+
+/**
+ * Over a limit: a stream or string pool too large, a query too long or
+ * too deeply nested, a result with too many rows or a join with too much
+ * work.
+ */
+#define OLK_MSI_TOO_LARGE 3006
+
+/**
+ * The SQL text does not parse; the message gives the byte offset and the
+ * token.
+ */
+#define OLK_MSI_SQL_SYNTAX 3007
+
+/**
+ * The query parses but does not fit the package: an unknown column, `<`
+ * on a string column, a stream column sorted or tested for NULL.
+ */
+#define OLK_MSI_SQL_INVALID 3008
+
+/**
+ * The parameter record has fewer fields than the query has `?` markers.
+ */
+#define OLK_MSI_MARKER_COUNT 3009
+
+/**
+ * `olk_msi_view_fetch`: every row has been fetched (not an error of the
+ * view, the end of it).
+ */
+#define OLK_MSI_NO_MORE_ROWS 3010
+
+/**
+ * A typed record accessor was used on a field of another type.
+ */
+#define OLK_MSI_TYPE_MISMATCH 3011
+
+/**
+ * A value that identity or upgrade matching needs is malformed: a
+ * version, GUID, Template or language list (the message names it).
+ */
+#define OLK_MSI_INVALID_VALUE 3012
+
+/**
+ * `olk_msi_inventory_product_info`: the product is not registered in that
+ * context (`ERROR_UNKNOWN_PRODUCT`).
+ */
+#define OLK_MSI_UNKNOWN_PRODUCT 3013
+
+/**
+ * `olk_msi_inventory_product_info`: no such property for that product
+ * (`ERROR_UNKNOWN_PROPERTY`).
+ */
+#define OLK_MSI_UNKNOWN_PROPERTY 3014
 
 /**
  * The first line is neither `REGEDIT4` nor `Windows Registry Editor
@@ -365,6 +728,668 @@ void olk_bytes_free(uint8_t *ptr, size_t len);
  * NULL or valid for a write of one `size_t`.
  */
 olk_status olk_last_error_message(char *buf, size_t len, size_t *needed);
+
+/**
+ * Releases an identity. NULL is a no-op. Does not change the last error.
+ *
+ * # Safety
+ *
+ * `identity` must be NULL or a live handle, not used again afterwards.
+ */
+void olk_msi_identity_free(struct olk_msi_identity *identity);
+
+/**
+ * Stores in `*out` one value of the identity (`field`, one of
+ * `olk_msi_identity_field`) as text, to be freed with `olk_string_free`;
+ * NULL (and `OLK_OK`) when the package does not have it (a merge module
+ * has no ProductCode, a package may have no Template...).
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_ARGUMENT` (an unknown `field`).
+ *
+ * # Safety
+ *
+ * `identity` must be NULL or a live handle; `out` must be NULL or
+ * writable.
+ */
+olk_status olk_msi_identity_get(const struct olk_msi_identity *identity,
+                                uint32_t field,
+                                char **out);
+
+/**
+ * Releases an inventory. NULL is a no-op. Does not change the last error.
+ *
+ * # Safety
+ *
+ * `inventory` must be NULL or a live handle, not used again afterwards.
+ */
+void olk_msi_inventory_free(struct olk_msi_inventory *inventory);
+
+/**
+ * Reads the Windows Installer registrations of the `.reg` export in the
+ * `len` bytes at `data` (copied; any encoding regedit writes) and returns
+ * them in `*out`, to be released with `olk_msi_inventory_free`. The export
+ * should hold `HKLM\SOFTWARE\Classes\Installer`,
+ * `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Installer` and the
+ * per-user `Software\Microsoft\Installer` keys. Malformed registrations
+ * are skipped and listed as warnings (`olk_msi_inventory_products_json`).
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, and the `.reg` file's own codes
+ * (`OLK_REG_BAD_HEADER`, `OLK_REG_SYNTAX`, `OLK_REG_ENCODING`...).
+ *
+ * # Safety
+ *
+ * `data` must be NULL or readable for `len` bytes; `out` must be NULL or
+ * writable.
+ */
+olk_status olk_msi_inventory_parse(const uint8_t *data, size_t len, struct olk_msi_inventory **out);
+
+/**
+ * `MsiGetProductInfoEx`: stores in `*out` property `property` of product
+ * `product_code` (a braced GUID) in `context` (one of `olk_msi_context`),
+ * for the user `user_sid` (NULL: the current user of the export; ignored
+ * per machine), to be freed with `olk_string_free`. Properties:
+ * `InstalledProductName`, `VersionString`, `Publisher`, `InstallDate`,
+ * `LocalPackage`, `InstallLocation`, `InstallSource`, `HelpLink`...
+ * (installed products), `ProductName`, `Language`, `Version`,
+ * `PackageCode`, `PackageName`... (the product key) and `State` (`5`
+ * installed, `1` advertised); a value the registry lacks is "".
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_INVALID_ARGUMENT`
+ * (`product_code` or `context`), `OLK_MSI_UNKNOWN_PRODUCT`,
+ * `OLK_MSI_UNKNOWN_PROPERTY`.
+ *
+ * # Safety
+ *
+ * `inventory` must be NULL or a live handle; the strings must be NULL or
+ * NUL-terminated; `out` must be NULL or writable.
+ */
+olk_status olk_msi_inventory_product_info(const struct olk_msi_inventory *inventory,
+                                          const char *product_code,
+                                          const char *user_sid,
+                                          uint32_t context,
+                                          const char *property,
+                                          char **out);
+
+/**
+ * Stores in `*out` the registered products as UTF-8 JSON, to be freed
+ * with `olk_string_free`: every product instance (`MsiEnumProductsEx` for
+ * all users and contexts: per-user managed, then per-user unmanaged, then
+ * per machine) or, with `upgrade_code` (a braced GUID), those registered
+ * under it (`MsiEnumRelatedProducts`, in registry order). Shape:
+ *
+ * ```text
+ * {"current_user_sid": "S-1-5-21-..." | null,
+ *  "products": [{"product_code", "context": "machine" | "user-managed" |
+ *    "user-unmanaged", "user_sid", "state": "installed" | "advertised" |
+ *    "absent", "upgrade_codes": [...], "product_name",
+ *    "installed_product_name", "version", "version_string", "language",
+ *    "package_code", "publisher", "install_date", "install_location",
+ *    "install_source", "local_package", "package_name", "product_key",
+ *    "install_properties_key"}],
+ *  "warnings": [{"key", "line", "message"}]}
+ * ```
+ *
+ * (absent values are null; the same shape as `olkit msi installed
+ * --json`).
+ *
+ * Errors: `OLK_NULL_ARGUMENT` (`inventory`, `out`), `OLK_INVALID_UTF8`,
+ * `OLK_INVALID_ARGUMENT` (`upgrade_code` is not a braced GUID).
+ *
+ * # Safety
+ *
+ * `inventory` must be NULL or a live handle; `upgrade_code` must be NULL
+ * or NUL-terminated; `out` must be NULL or writable.
+ */
+olk_status olk_msi_inventory_products_json(const struct olk_msi_inventory *inventory,
+                                           const char *upgrade_code,
+                                           char **out);
+
+/**
+ * Stores the code page of the package's strings in `*out` (0 for a
+ * neutral package, 1252, 65001...).
+ *
+ * # Safety
+ *
+ * `package` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_msi_package_codepage(const struct olk_msi_package *package, uint32_t *out);
+
+/**
+ * Describes column `index` (0-based, in column order) of table `table`:
+ * `*name`, and `*type`, its IDT type as `msiinfo export` writes it (`s72`
+ * string, `l0` localizable string, `i2`/`i4` integer, `v0` stream; upper
+ * case when the column accepts NULL), both to be freed with
+ * `olk_string_free`; `*is_key`, 1 for a primary key column, else 0.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_OUT_OF_RANGE`,
+ * `OLK_MSI_NO_SUCH_TABLE`, `OLK_MSI_CORRUPT`.
+ *
+ * # Safety
+ *
+ * `package` must be NULL or a live handle; `table` must be NULL or
+ * NUL-terminated; the outputs must be NULL or writable.
+ */
+olk_status olk_msi_package_column(const struct olk_msi_package *package,
+                                  const char *table,
+                                  size_t index,
+                                  char **name,
+                                  char **type,
+                                  uint8_t *is_key);
+
+/**
+ * Stores in `*out` the number of columns of table `table` (stored or
+ * virtual), without reading its rows.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_MSI_NO_SUCH_TABLE`,
+ * `OLK_MSI_CORRUPT`.
+ *
+ * # Safety
+ *
+ * `package` must be NULL or a live handle; `table` must be NULL or
+ * NUL-terminated; `out` must be NULL or writable.
+ */
+olk_status olk_msi_package_column_count(const struct olk_msi_package *package,
+                                        const char *table,
+                                        size_t *out);
+
+/**
+ * Stores in `*data` / `*len` table `table` as IDT text, byte for byte what
+ * `msiinfo export PACKAGE TABLE` writes (CR LF line ends, UTF-8), to be
+ * freed with `olk_bytes_free(*data, *len)`. `table` may be a stored
+ * table, `_Tables`, `_Columns`, `_Streams`, `_Storages`, or the
+ * pseudo-tables `_SummaryInformation` and `_ForceCodepage`. Stream cells
+ * are written as the stream's name (read the stream with
+ * `olk_msi_package_read_stream`).
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_MSI_NO_SUCH_TABLE`,
+ * `OLK_MSI_CORRUPT`.
+ *
+ * # Safety
+ *
+ * `package` must be NULL or a live handle; `table` must be NULL or
+ * NUL-terminated; `data` and `len` must be NULL or writable.
+ */
+olk_status olk_msi_package_export_table(const struct olk_msi_package *package,
+                                        const char *table,
+                                        uint8_t **data,
+                                        size_t *len);
+
+/**
+ * FindRelatedProducts without Windows: matches the package (its
+ * ProductCode, UpgradeCode, ProductVersion and Upgrade table: version
+ * ranges and their inclusive bits, OnlyDetect, languages,
+ * LanguagesExclusive) against the products of `inventory` that `scope`
+ * (one of `olk_msi_scope`; with `OLK_MSI_SCOPE_USER`, `user_sid` NULL
+ * means any user, else that user's products) lets it see. Stores in
+ * `*verdict` one of `olk_msi_verdict` and in `*report` the detail as UTF-8
+ * JSON, to be freed with `olk_string_free`:
+ *
+ * ```text
+ * {"verdict": "install" | "upgrade" | "downgrade" | "maintenance",
+ *  "maintenance": bool,  // the package's ProductCode is installed
+ *  "downgrade": bool,    // a newer version of the UpgradeCode is installed
+ *  "action_properties": [["WIX_UPGRADE_DETECTED", "{...};{...}"], ...],
+ *  "products": [{"action": "remove" | "detect" | "none",
+ *                "product": {...as olk_msi_inventory_products_json...},
+ *                "in_scope": bool, "matches": [{"row", "action_property",
+ *                "only_detect"}], "relation": "same-product" |
+ *                "newer-version" | "same-version" | "older-version" |
+ *                "unrelated"}],
+ *  "rows": [{"upgrade_code", "version_min", "version_max", "languages",
+ *            "attributes", "remove", "action_property"}]}
+ * ```
+ *
+ * `action_properties` are the properties FindRelatedProducts sets, in
+ * the order it sets them; `products` has every product of the inventory,
+ * in its order; `rows` is the Upgrade table (`matches[].row` indexes it).
+ *
+ * Errors: `OLK_NULL_ARGUMENT` (`package`, `inventory`, `verdict`,
+ * `report`), `OLK_INVALID_UTF8`, `OLK_INVALID_ARGUMENT` (`scope`, or a
+ * `user_sid` without `OLK_MSI_SCOPE_USER`), `OLK_MSI_INVALID_VALUE` (a
+ * malformed identity value or Upgrade row; the message names it),
+ * `OLK_MSI_CORRUPT`.
+ *
+ * # Safety
+ *
+ * `package` and `inventory` must be NULL or live handles; `user_sid` must
+ * be NULL or NUL-terminated; `verdict` and `report` must be NULL or
+ * writable.
+ */
+olk_status olk_msi_package_find_related_products(const struct olk_msi_package *package,
+                                                 const struct olk_msi_inventory *inventory,
+                                                 uint32_t scope,
+                                                 const char *user_sid,
+                                                 uint32_t *verdict,
+                                                 char **report);
+
+/**
+ * Releases a package handle. NULL is a no-op. Views, records and
+ * identities made from it stay valid. Does not change the last error.
+ *
+ * # Safety
+ *
+ * `package` must be NULL or a live handle, not used again afterwards.
+ */
+void olk_msi_package_free(struct olk_msi_package *package);
+
+/**
+ * Reads the product identity of the package in one call (the
+ * `ProductCode`, `ProductVersion`, `UpgradeCode`, `ProductName`,
+ * `Manufacturer` and `ProductLanguage` properties and the summary
+ * information's package code, Template and minimum installer version;
+ * no other table is read) and returns it in `*out`, to be read with
+ * `olk_msi_identity_get` and released with `olk_msi_identity_free`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_MSI_INVALID_VALUE` (a value that is
+ * present but malformed, such as a ProductVersion over 255.255.65535; the
+ * message names it), `OLK_MSI_CORRUPT`.
+ *
+ * # Safety
+ *
+ * `package` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_msi_package_identity(const struct olk_msi_package *package,
+                                    struct olk_msi_identity **out);
+
+/**
+ * Stores the package's kind in `*out`: one of `olk_msi_kind`.
+ *
+ * # Safety
+ *
+ * `package` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_msi_package_kind(const struct olk_msi_package *package, uint32_t *out);
+
+/**
+ * Opens the package at `path` (UTF-8) and returns a new handle in `*out`,
+ * to be released with `olk_msi_package_free`. Only the container's
+ * directory and the string pool are read now; tables when first used.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_IO` (the file
+ * cannot be read), `OLK_MSI_CONTAINER`, `OLK_MSI_NOT_A_PACKAGE`,
+ * `OLK_MSI_CORRUPT`, `OLK_MSI_TOO_LARGE` (the messages start with the
+ * path).
+ *
+ * # Safety
+ *
+ * `path` must be NULL or NUL-terminated; `out` must be NULL or writable.
+ */
+olk_status olk_msi_package_open(const char *path, struct olk_msi_package **out);
+
+/**
+ * Opens the package held in the `len` bytes at `data` (copied) and
+ * returns a new handle in `*out`, to be released with
+ * `olk_msi_package_free`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT` (`data` with `len` > 0, or `out`),
+ * `OLK_MSI_CONTAINER` (not a compound file, truncated...),
+ * `OLK_MSI_NOT_A_PACKAGE`, `OLK_MSI_CORRUPT`, `OLK_MSI_TOO_LARGE`.
+ *
+ * # Safety
+ *
+ * `data` must be NULL or readable for `len` bytes; `out` must be NULL or
+ * writable.
+ */
+olk_status olk_msi_package_open_bytes(const uint8_t *data,
+                                      size_t len,
+                                      struct olk_msi_package **out);
+
+/**
+ * Stores in `*out` the value of property `name` of the `Property` table,
+ * to be freed with `olk_string_free`; NULL (and `OLK_OK`) when the package
+ * has no such property. Reads only the `Property` table.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_MSI_CORRUPT`.
+ *
+ * # Safety
+ *
+ * `package` must be NULL or a live handle; `name` must be NULL or
+ * NUL-terminated; `out` must be NULL or writable.
+ */
+olk_status olk_msi_package_property(const struct olk_msi_package *package,
+                                    const char *name,
+                                    char **out);
+
+/**
+ * Reads the stream `name` of the package (its decoded name, as `_Streams`
+ * lists it: `Binary.Logo`, `\x05SummaryInformation`) into `*data` /
+ * `*len`, to be freed with `olk_bytes_free(*data, *len)`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_MSI_NO_SUCH_STREAM`,
+ * `OLK_MSI_CONTAINER`, `OLK_MSI_TOO_LARGE`.
+ *
+ * # Safety
+ *
+ * `package` must be NULL or a live handle; `name` must be NULL or
+ * NUL-terminated; `data` and `len` must be NULL or writable.
+ */
+olk_status olk_msi_package_read_stream(const struct olk_msi_package *package,
+                                       const char *name,
+                                       uint8_t **data,
+                                       size_t *len);
+
+/**
+ * Stores in `*out` the package's summary information as UTF-8 JSON, to be
+ * freed with `olk_string_free`: an array with one object per property
+ * present, in stored order,
+ * `[{"id":2,"name":"Title","value":"Installation Database"}, ...]`.
+ * `name` is the documented name (`Codepage`, `Title`, `Subject`, `Author`,
+ * `Keywords`, `Comments`, `Template`, `LastSavedBy`, `RevisionNumber` (the
+ * package code), `LastPrinted`, `CreateTime`, `LastSaveTime`, `PageCount`
+ * (the minimum installer version), `WordCount`, `CharacterCount`,
+ * `CreatingApplication`, `Security`; `Unknown` for other ids); `value` is a
+ * string, a number, a date as a UTC `YYYY-MM-DDTHH:MM:SSZ` string, or null
+ * for an empty property. The same shape as `olkit msi info --json`'s
+ * `summary`. A package without summary information gives `[]`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_MSI_CORRUPT`.
+ *
+ * # Safety
+ *
+ * `package` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_msi_package_summary_json(const struct olk_msi_package *package, char **out);
+
+/**
+ * Stores in `*out` the number of stored tables (the virtual `_Tables`,
+ * `_Columns`, `_Streams` and `_Storages` are not counted).
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_MSI_CORRUPT` (an unreadable catalog).
+ *
+ * # Safety
+ *
+ * `package` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_msi_package_table_count(const struct olk_msi_package *package, size_t *out);
+
+/**
+ * Stores in `*out` the name of stored table `index` (0-based, in
+ * `_Tables` order), to be freed with `olk_string_free`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`, `OLK_MSI_CORRUPT`.
+ *
+ * # Safety
+ *
+ * `package` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_msi_package_table_name(const struct olk_msi_package *package,
+                                      size_t index,
+                                      char **out);
+
+/**
+ * Runs the query against `package`, binding its `?` markers in order to
+ * fields 1, 2... of `params` (NULL, integer or string fields; a string
+ * compared with an integer column is read as a decimal number, as Windows
+ * does), and returns the rows in `*out`, to be read with
+ * `olk_msi_view_fetch` and released with `olk_msi_view_free`. `params`
+ * may be NULL for a query without markers; fields beyond the markers are
+ * ignored. Rows, their order and the errors are those of Windows
+ * Installer (libmsi).
+ *
+ * Errors: `OLK_NULL_ARGUMENT` (`query`, `package`, `out`),
+ * `OLK_MSI_MARKER_COUNT` (`params` has fewer fields than the query has
+ * markers), `OLK_INVALID_ARGUMENT` (a stream field in `params`),
+ * `OLK_MSI_NO_SUCH_TABLE`, `OLK_MSI_SQL_INVALID` (unknown column, `<` on a
+ * string column...; the message says where), `OLK_MSI_TOO_LARGE`,
+ * `OLK_MSI_CORRUPT`.
+ *
+ * # Safety
+ *
+ * `query`, `package` and `params` must each be NULL or a live handle;
+ * `out` must be NULL or writable.
+ */
+olk_status olk_msi_query_execute(const struct olk_msi_query *query,
+                                 const struct olk_msi_package *package,
+                                 const struct olk_msi_record *params,
+                                 struct olk_msi_view **out);
+
+/**
+ * Releases a query. NULL is a no-op. Does not change the last error.
+ *
+ * # Safety
+ *
+ * `query` must be NULL or a live handle, not used again afterwards.
+ */
+void olk_msi_query_free(struct olk_msi_query *query);
+
+/**
+ * Stores in `*out` the number of `?` markers of the query.
+ *
+ * # Safety
+ *
+ * `query` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_msi_query_marker_count(const struct olk_msi_query *query, size_t *out);
+
+/**
+ * Parses the Windows Installer SQL `SELECT` in `sql` (UTF-8) and returns it
+ * in `*out`, to be run with `olk_msi_query_execute` and released with
+ * `olk_msi_query_free`. The dialect is that of `MsiDatabaseOpenView`:
+ * `SELECT [DISTINCT] columns | * FROM tables [WHERE ...] [ORDER BY ...]`,
+ * names quoted with backquotes, strings with single quotes, `?` markers.
+ * Names are not checked until the query runs against a package.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_MSI_SQL_SYNTAX`
+ * (the message gives the byte offset and the token: `SQL error at byte 7
+ * ("FRM"): syntax error, expected ...`), `OLK_MSI_TOO_LARGE`.
+ *
+ * # Safety
+ *
+ * `sql` must be NULL or NUL-terminated; `out` must be NULL or writable.
+ */
+olk_status olk_msi_query_prepare(const char *sql, struct olk_msi_query **out);
+
+/**
+ * Stores in `*out` the number of fields of the record.
+ *
+ * # Safety
+ *
+ * `record` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_msi_record_field_count(const struct olk_msi_record *record, size_t *out);
+
+/**
+ * Stores in `*out` the type of field `field` (from 1): one of
+ * `olk_msi_field_type`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * `record` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_msi_record_field_type(const struct olk_msi_record *record,
+                                     size_t field,
+                                     uint32_t *out);
+
+/**
+ * Releases a record. NULL is a no-op. Does not change the last error.
+ *
+ * # Safety
+ *
+ * `record` must be NULL or a live handle, not used again afterwards.
+ */
+void olk_msi_record_free(struct olk_msi_record *record);
+
+/**
+ * Stores in `*out` the integer in field `field` (from 1).
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`, `OLK_MSI_TYPE_MISMATCH`
+ * (the field is NULL, a string or a stream).
+ *
+ * # Safety
+ *
+ * `record` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_msi_record_get_int(const struct olk_msi_record *record, size_t field, int32_t *out);
+
+/**
+ * Stores in `*out` the string in field `field` (from 1), UTF-8, to be
+ * freed with `olk_string_free`; "" for a NULL field (as
+ * `MsiRecordGetString`).
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`, `OLK_MSI_TYPE_MISMATCH`
+ * (an integer or stream field), `OLK_EMBEDDED_NUL`.
+ *
+ * # Safety
+ *
+ * `record` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_msi_record_get_string(const struct olk_msi_record *record, size_t field, char **out);
+
+/**
+ * Stores in `*out` 1 if field `field` (from 1) is NULL, else 0.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * `record` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_msi_record_is_null(const struct olk_msi_record *record, size_t field, uint8_t *out);
+
+/**
+ * Creates a record of `field_count` fields, all NULL (`MsiCreateRecord`),
+ * in `*out`, to be released with `olk_msi_record_free`: the parameters of
+ * a query with markers.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE` (more than 65535 fields).
+ *
+ * # Safety
+ *
+ * `out` must be NULL or writable.
+ */
+olk_status olk_msi_record_new(size_t field_count, struct olk_msi_record **out);
+
+/**
+ * Reads the stream in field `field` (from 1) of a fetched record into
+ * `*data` / `*len`, to be freed with `olk_bytes_free(*data, *len)`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`, `OLK_MSI_TYPE_MISMATCH`
+ * (not a stream field), `OLK_MSI_NO_SUCH_STREAM`, `OLK_MSI_TOO_LARGE`.
+ *
+ * # Safety
+ *
+ * `record` must be NULL or a live handle; `data` and `len` must be NULL or
+ * writable.
+ */
+olk_status olk_msi_record_read_stream(const struct olk_msi_record *record,
+                                      size_t field,
+                                      uint8_t **data,
+                                      size_t *len);
+
+/**
+ * Sets field `field` (from 1) to the integer `value`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * `record` must be NULL or a live handle used by no other thread.
+ */
+olk_status olk_msi_record_set_int(struct olk_msi_record *record, size_t field, int32_t value);
+
+/**
+ * Sets field `field` (from 1) to NULL.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * `record` must be NULL or a live handle used by no other thread.
+ */
+olk_status olk_msi_record_set_null(struct olk_msi_record *record, size_t field);
+
+/**
+ * Sets field `field` (from 1) to the string `value` (UTF-8, copied); the
+ * empty string makes the field NULL, as `MsiRecordSetString` does.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * `record` must be NULL or a live handle used by no other thread; `value`
+ * must be NULL or NUL-terminated.
+ */
+olk_status olk_msi_record_set_string(struct olk_msi_record *record,
+                                     size_t field,
+                                     const char *value);
+
+/**
+ * Stores in `*out` the name of the stream in field `field` (from 1), the
+ * name `olk_msi_package_read_stream` reads it by (`Binary.Logo`), to be
+ * freed with `olk_string_free`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`, `OLK_MSI_TYPE_MISMATCH`
+ * (not a stream field).
+ *
+ * # Safety
+ *
+ * `record` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_msi_record_stream_name(const struct olk_msi_record *record,
+                                      size_t field,
+                                      char **out);
+
+/**
+ * Describes result column `field` (from 1, as record fields): `*name`
+ * ("" for a `''` column of NULLs) and `*type`, its IDT type (`s72`, `I2`,
+ * `v0`...; `f0` for a `''` column), both to be freed with
+ * `olk_string_free`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE` (`field` is 0 or over
+ * the column count).
+ *
+ * # Safety
+ *
+ * `view` must be NULL or a live handle; `name` and `type` must be NULL or
+ * writable.
+ */
+olk_status olk_msi_view_column(const struct olk_msi_view *view,
+                               size_t field,
+                               char **name,
+                               char **type);
+
+/**
+ * Stores in `*out` the number of result columns (fields of each row).
+ *
+ * # Safety
+ *
+ * `view` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_msi_view_column_count(const struct olk_msi_view *view, size_t *out);
+
+/**
+ * Fetches the next row (`MsiViewFetch`) as a new record in `*out`, to be
+ * released with `olk_msi_record_free`. After the last row it returns
+ * `OLK_MSI_NO_MORE_ROWS` (and leaves `*out` alone) however often it is
+ * called. Stream fields can be read from the record as long as it lives.
+ *
+ * # Safety
+ *
+ * `view` must be NULL or a live handle used by no other thread; `out`
+ * must be NULL or writable.
+ */
+olk_status olk_msi_view_fetch(struct olk_msi_view *view, struct olk_msi_record **out);
+
+/**
+ * Releases a view. NULL is a no-op. Records fetched from it stay valid.
+ * Does not change the last error.
+ *
+ * # Safety
+ *
+ * `view` must be NULL or a live handle, not used again afterwards.
+ */
+void olk_msi_view_free(struct olk_msi_view *view);
+
+/**
+ * Stores in `*out` the number of rows of the view (fetched or not).
+ *
+ * # Safety
+ *
+ * `view` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_msi_view_row_count(const struct olk_msi_view *view, size_t *out);
 
 /**
  * Adds an empty `[path]` section at the end of the file unless importing

@@ -85,6 +85,21 @@ namespace Olkit
         public const int RegUnencodable = 1008;
         public const int RegTypeMismatch = 1009;
         public const int RegBadData = 1010;
+        public const int MsiContainer = 3000;
+        public const int MsiNotAPackage = 3001;
+        public const int MsiCorrupt = 3002;
+        public const int MsiUnsupportedCodepage = 3003;
+        public const int MsiNoSuchTable = 3004;
+        public const int MsiNoSuchStream = 3005;
+        public const int MsiTooLarge = 3006;
+        public const int MsiSqlSyntax = 3007;
+        public const int MsiSqlInvalid = 3008;
+        public const int MsiMarkerCount = 3009;
+        public const int MsiNoMoreRows = 3010;
+        public const int MsiTypeMismatch = 3011;
+        public const int MsiInvalidValue = 3012;
+        public const int MsiUnknownProduct = 3013;
+        public const int MsiUnknownProperty = 3014;
     }
 
     /// <summary>Raw declarations of the C functions. Pointers are IntPtr
@@ -479,6 +494,75 @@ namespace Olkit
         FullResourceDescriptor = 9,
         ResourceRequirementsList = 10,
         Qword = 11,
+    }
+
+    /// <summary>What kind of Windows Installer file a package is (olk_msi_kind).</summary>
+    public enum MsiKind : uint
+    {
+        /// <summary>An installation database (.msi).</summary>
+        Database = 1,
+        /// <summary>A merge module (.msm).</summary>
+        MergeModule = 2,
+        /// <summary>A transform (.mst).</summary>
+        Transform = 3,
+        /// <summary>A patch (.msp).</summary>
+        Patch = 4,
+    }
+
+    /// <summary>The type of a record field (olk_msi_field_type).</summary>
+    public enum MsiFieldType : uint
+    {
+        Null = 0,
+        Int = 1,
+        String = 2,
+        Stream = 3,
+    }
+
+    /// <summary>The values of a product identity (olk_msi_identity_field).</summary>
+    public enum MsiIdentityField : uint
+    {
+        ProductCode = 1,
+        ProductVersion = 2,
+        UpgradeCode = 3,
+        ProductName = 4,
+        Manufacturer = 5,
+        /// <summary>A decimal LANGID.</summary>
+        ProductLanguage = 6,
+        /// <summary>Summary information property 9.</summary>
+        PackageCode = 7,
+        /// <summary>The platform of the Template: Intel, x64, Intel64, Arm, Arm64.</summary>
+        Architecture = 8,
+        /// <summary>The LANGIDs of the Template, joined by ",".</summary>
+        Languages = 9,
+        /// <summary>Summary property 14 as "major.minor".</summary>
+        MinimumInstallerVersion = 10,
+    }
+
+    /// <summary>Which installed products FindRelatedProducts sees (olk_msi_scope).</summary>
+    public enum MsiScope : uint
+    {
+        All = 1,
+        /// <summary>Per-machine products, as a per-machine installation sees them.</summary>
+        Machine = 2,
+        /// <summary>Per-user products of one user (or any user without a SID).</summary>
+        User = 3,
+    }
+
+    /// <summary>What installing a package amounts to (olk_msi_verdict).</summary>
+    public enum MsiVerdict : uint
+    {
+        Install = 1,
+        Upgrade = 2,
+        Downgrade = 3,
+        Maintenance = 4,
+    }
+
+    /// <summary>Installation contexts, Windows's MSIINSTALLCONTEXT_* numbers (olk_msi_context).</summary>
+    public enum MsiContext : uint
+    {
+        UserManaged = 1,
+        UserUnmanaged = 2,
+        Machine = 4,
     }
 
     /// <summary>A line that lenient reading skipped.</summary>

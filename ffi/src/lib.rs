@@ -48,9 +48,11 @@ mod util;
 
 // The crates' exports, one module each. Declared after `status` so that
 // cbindgen lists the general status codes first in the header.
+mod msi;
 mod regfile;
 
 pub use error::olk_last_error_message;
+pub use msi::*;
 pub use regfile::*;
 pub use status::*;
 #[cfg(feature = "test-panic")]

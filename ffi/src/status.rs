@@ -25,6 +25,12 @@
 use std::ffi::{c_char, CStr};
 
 use crate::boundary::boundary_value;
+use crate::msi::{
+    OLK_MSI_CONTAINER, OLK_MSI_CORRUPT, OLK_MSI_INVALID_VALUE, OLK_MSI_MARKER_COUNT,
+    OLK_MSI_NOT_A_PACKAGE, OLK_MSI_NO_MORE_ROWS, OLK_MSI_NO_SUCH_STREAM, OLK_MSI_NO_SUCH_TABLE,
+    OLK_MSI_SQL_INVALID, OLK_MSI_SQL_SYNTAX, OLK_MSI_TOO_LARGE, OLK_MSI_TYPE_MISMATCH,
+    OLK_MSI_UNKNOWN_PRODUCT, OLK_MSI_UNKNOWN_PROPERTY, OLK_MSI_UNSUPPORTED_CODEPAGE,
+};
 use crate::regfile::{
     OLK_REG_BAD_DATA, OLK_REG_BAD_HEADER, OLK_REG_ENCODING, OLK_REG_INVALID_KEY_PATH,
     OLK_REG_INVALID_VALUE_NAME, OLK_REG_NOT_FOUND, OLK_REG_SYNTAX, OLK_REG_TOO_LARGE,
@@ -93,6 +99,21 @@ pub fn describe(status: olk_status) -> &'static CStr {
         OLK_REG_UNENCODABLE => c"the text cannot be written in the .reg file's encoding",
         OLK_REG_TYPE_MISMATCH => c"the registry value has another type",
         OLK_REG_BAD_DATA => c"the registry value's data is malformed for its type",
+        OLK_MSI_CONTAINER => c"not a readable compound file (truncated or corrupt container)",
+        OLK_MSI_NOT_A_PACKAGE => c"not a Windows Installer package (unknown root storage CLSID)",
+        OLK_MSI_CORRUPT => c"the Windows Installer package is corrupt",
+        OLK_MSI_UNSUPPORTED_CODEPAGE => c"a string of the package is in an unsupported code page",
+        OLK_MSI_NO_SUCH_TABLE => c"no table of that name in the package",
+        OLK_MSI_NO_SUCH_STREAM => c"no stream of that name in the package",
+        OLK_MSI_TOO_LARGE => c"over a size or work limit of the package reader",
+        OLK_MSI_SQL_SYNTAX => c"Windows Installer SQL syntax error",
+        OLK_MSI_SQL_INVALID => c"the query does not fit the package (column or comparison)",
+        OLK_MSI_MARKER_COUNT => c"the parameter record has fewer fields than the query has markers",
+        OLK_MSI_NO_MORE_ROWS => c"no more rows in the view",
+        OLK_MSI_TYPE_MISMATCH => c"the record field has another type",
+        OLK_MSI_INVALID_VALUE => c"a version, GUID, Template or language list is malformed",
+        OLK_MSI_UNKNOWN_PRODUCT => c"the product is not registered in that context",
+        OLK_MSI_UNKNOWN_PROPERTY => c"the product has no such property",
         _ => UNKNOWN_STATUS,
     }
 }
@@ -111,7 +132,12 @@ mod tests {
 
     #[test]
     fn every_code_is_described_and_unknown_codes_are_not() {
-        for code in (OLK_OK..=OLK_EMBEDDED_NUL).chain(OLK_REG_BAD_HEADER..=OLK_REG_BAD_DATA) {
+        let ranges = [
+            OLK_OK..=OLK_EMBEDDED_NUL,
+            OLK_REG_BAD_HEADER..=OLK_REG_BAD_DATA,
+            OLK_MSI_CONTAINER..=OLK_MSI_UNKNOWN_PROPERTY,
+        ];
+        for code in ranges.into_iter().flatten() {
             assert_ne!(describe(code), UNKNOWN_STATUS, "code {code}");
         }
         for code in [
@@ -121,6 +147,8 @@ mod tests {
             OLK_REG_BAD_DATA + 1,
             1999,
             2000,
+            OLK_MSI_UNKNOWN_PROPERTY + 1,
+            3999,
             i32::MAX,
             i32::MIN,
         ] {

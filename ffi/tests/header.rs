@@ -248,6 +248,12 @@ fn dotnet_enums_match_the_header() {
     let source = read(&workspace_root().join("bindings/dotnet/Olkit.cs"));
     let enums = header_enums();
     let expected_enums = [
+        "olk_msi_context",
+        "olk_msi_field_type",
+        "olk_msi_identity_field",
+        "olk_msi_kind",
+        "olk_msi_scope",
+        "olk_msi_verdict",
         "olk_reg_encoding",
         "olk_reg_format",
         "olk_reg_parse_flags",
@@ -262,6 +268,12 @@ fn dotnet_enums_match_the_header() {
         ("olk_reg_format", "RegFormat"),
         ("olk_reg_encoding", "RegEncoding"),
         ("olk_reg_type", "RegType"),
+        ("olk_msi_kind", "MsiKind"),
+        ("olk_msi_field_type", "MsiFieldType"),
+        ("olk_msi_identity_field", "MsiIdentityField"),
+        ("olk_msi_scope", "MsiScope"),
+        ("olk_msi_verdict", "MsiVerdict"),
+        ("olk_msi_context", "MsiContext"),
     ] {
         let c_variants = &enums[c_name];
         // The prefix all the C variants share (OLK_REG_FORMAT_, OLK_REG_ENC_...).

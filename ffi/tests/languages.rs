@@ -12,8 +12,10 @@
 //! A program passes when it exits 0 and its last line is `N passed, 0 failed`
 //! with N > 0. Programs run in a fresh scratch directory (their working
 //! directory, for files they write) with `OLKIT_SOURCE_DIR` set to the
-//! repository root, where they find their inputs (`examples/`, fixtures). Shared assertion helpers: `tests/c/check.h` (C and C++),
-//! `tests/dotnet/Check.cs`. New handle types add test files; this harness
+//! repository root, where they find their inputs (`examples/`, fixtures),
+//! and `OLKIT_MSI_FIXTURES` set to a directory of files made for this run
+//! (see [`Harness::msi_fixtures`]). Shared assertion helpers:
+//! `tests/c/check.h` (C and C++), `tests/dotnet/Check.cs`. New handle types add test files; this harness
 //! picks them up. Build outputs go to `target/tmp/olkit-ffi/<profile>/`.
 //!
 //! The library is found next to the test executable, in
@@ -38,11 +40,60 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 const INSTALL_HINT: &str = "run `.ci/install-deps`, the project's installer of the test \
-     tools (these tests need gcc, g++, nm, mcs, mono and valgrind), then \
-     `cargo test --workspace --all-features`";
+     tools (these tests need gcc, g++, nm, mcs, mono, valgrind, and msitools' wixl and \
+     msiinfo), then `cargo test --workspace --all-features`";
 const COMPILE_TIMEOUT: Duration = Duration::from_secs(180);
 const RUN_TIMEOUT: Duration = Duration::from_secs(300);
 const WARNINGS: [&str; 4] = ["-Wall", "-Wextra", "-pedantic", "-Werror"];
+
+/// The fixture package of the msi tests (tests/*/test_msi.*), built by
+/// wixl for every run: the tests assert these values (ProductCode,
+/// UpgradeCode, version, properties, the Blob stream). Its UpgradeCode is
+/// the "Olkit Sample" one of the inventory fixture
+/// (crates/msi-query/tests/fixtures/inventory/installed-products.reg),
+/// which registers versions 1.1.0, 1.0.5 and 2.0.0 of it: upgrades and a
+/// downgrade to find. wixl chooses the package code and the dates.
+const MSI_FIXTURE_WXS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
+  <Product Id="{1B7E2C90-3D4F-4A5B-9C6D-7E8F90A1B2C3}" Name="Olkit FFI Fixture" Language="1033"
+           Version="1.5.2.7" Manufacturer="Olkit Test Co" UpgradeCode="{0E2C8B6A-1F3D-4A5B-8C7D-9E0F1A2B3C4D}">
+    <Package Description="Olkit FFI fixture" Comments="Built by ffi/tests/languages.rs"
+             Manufacturer="Olkit Test Co" InstallerVersion="405" InstallScope="perMachine" Compressed="yes"/>
+    <Media Id="1" Cabinet="fixture.cab" EmbedCab="yes"/>
+    <MajorUpgrade DowngradeErrorMessage="A newer version is installed."/>
+    <Binary Id="Blob" SourceFile="blob.bin"/>
+    <Property Id="SERVERURL" Value="https://mail.example.com/olkit"/>
+    <Property Id="GREETING" Value="Grüße"/>
+    <Directory Id="TARGETDIR" Name="SourceDir">
+      <Directory Id="ProgramFiles64Folder">
+        <Directory Id="INSTALLDIR" Name="Olkit Fixture">
+          <Component Id="Readme" Guid="{8C4D2E3F-5A6B-4C7D-9E8F-0A1B2C3D4E60}" Win64="yes">
+            <File Id="readme.txt" Name="readme.txt" Source="readme.txt" KeyPath="yes"/>
+          </Component>
+        </Directory>
+      </Directory>
+    </Directory>
+    <Feature Id="Complete" Title="Fixture" Level="1">
+      <ComponentRef Id="Readme"/>
+    </Feature>
+  </Product>
+</Wix>
+"#;
+
+/// The content of the fixture's `Binary.Blob` stream (NUL and high bytes
+/// included, so that it must come back as bytes).
+const MSI_FIXTURE_BLOB: &[u8] = b"olkit ffi blob\0\x01\x02\xff";
+
+/// The tables of the fixture exported with `msiinfo export` for the tests
+/// to compare with (`<table>.idt`).
+const MSI_FIXTURE_EXPORTS: [&str; 6] = [
+    "Property",
+    "Upgrade",
+    "Binary",
+    "File",
+    "_SummaryInformation",
+    "_ForceCodepage",
+];
 
 /// Where things are for one test.
 struct Harness {
@@ -75,6 +126,41 @@ impl Harness {
             path.push(existing);
         }
         path
+    }
+
+    /// Builds, in `<out>/msi`, the files of the msi tests:
+    /// `fixture.msi` (wixl -a x64, from [`MSI_FIXTURE_WXS`]), `blob.bin`
+    /// (its `Binary.Blob` stream), `tables.txt` (`msiinfo tables`) and
+    /// `<table>.idt` for each of [`MSI_FIXTURE_EXPORTS`] (`msiinfo export`,
+    /// dates in UTC). The programs find the directory in
+    /// `OLKIT_MSI_FIXTURES`.
+    fn msi_fixtures(&self) -> PathBuf {
+        let dir = self.out.join("msi");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("fixture.wxs"), MSI_FIXTURE_WXS).unwrap();
+        std::fs::write(dir.join("blob.bin"), MSI_FIXTURE_BLOB).unwrap();
+        std::fs::write(dir.join("readme.txt"), "Olkit FFI fixture\n").unwrap();
+        let mut cmd = Command::new(tool("wixl"));
+        cmd.args(["-a", "x64", "-o", "fixture.msi", "fixture.wxs"])
+            .current_dir(&dir);
+        compile(cmd);
+        let msiinfo = tool("msiinfo");
+        let exports = MSI_FIXTURE_EXPORTS
+            .iter()
+            .map(|t| (vec!["export", t], format!("{t}.idt")));
+        for (args, file) in exports.chain([(vec!["tables"], "tables.txt".to_owned())]) {
+            // Through a file, not a pipe: the tests compare bytes.
+            let mut cmd = Command::new(&msiinfo);
+            cmd.arg(args[0])
+                .arg("fixture.msi")
+                .args(&args[1..])
+                .current_dir(&dir)
+                .env("TZ", "UTC")
+                .stdout(std::fs::File::create(dir.join(&file)).unwrap());
+            let status = cmd.status().unwrap();
+            assert!(status.success(), "{cmd:?} failed ({status})");
+        }
+        dir
     }
 
     fn include_dir(&self) -> PathBuf {
@@ -140,6 +226,7 @@ impl Harness {
     /// Runs each program directly, or under valgrind.
     fn run_native(&self, programs: &[PathBuf], under_valgrind: bool) {
         let valgrind = under_valgrind.then(|| tool("valgrind"));
+        let msi_fixtures = self.msi_fixtures();
         for exe in programs {
             let mut cmd = match &valgrind {
                 Some(valgrind) => {
@@ -156,7 +243,8 @@ impl Harness {
             };
             cmd.current_dir(&self.out)
                 .env("LD_LIBRARY_PATH", self.library_path())
-                .env("OLKIT_SOURCE_DIR", &self.root);
+                .env("OLKIT_SOURCE_DIR", &self.root)
+                .env("OLKIT_MSI_FIXTURES", &msi_fixtures);
             expect_all_passed(cmd);
         }
     }
@@ -466,6 +554,7 @@ fn dotnet_programs_pass_on_mono() {
     let programs = h.sources("tests/dotnet", |n| {
         n.ends_with(".cs") && n.starts_with("Test")
     });
+    let msi_fixtures = h.msi_fixtures();
     for src in programs {
         let exe = h.out.join(src.file_stem().unwrap()).with_extension("exe");
         let mut cmd = Command::new(&mcs);
@@ -481,6 +570,7 @@ fn dotnet_programs_pass_on_mono() {
             .current_dir(&h.out)
             .env("LD_LIBRARY_PATH", h.library_path())
             .env("OLKIT_SOURCE_DIR", &h.root)
+            .env("OLKIT_MSI_FIXTURES", &msi_fixtures)
             .env("OLKIT_EXPECTED_VERSION", env!("CARGO_PKG_VERSION"))
             .env(
                 "OLKIT_TEST_PANIC",
