@@ -31,6 +31,9 @@
  *
  * Every olkit function is callable from any thread; a handle must not be used
  * from two threads at once.
+ *
+ * Handle classes: olkit::RegFile (.reg files); olkit::MsiPackage, MsiQuery,
+ * MsiView, MsiRecord, MsiIdentity, MsiInventory (Windows Installer).
  */
 #ifndef OLKIT_HPP
 #define OLKIT_HPP
@@ -460,6 +463,372 @@ public:
 
 private:
     using Handle::Handle; // the adopting constructor stays private
+};
+
+/*
+ * Windows Installer packages (olkit-msi-query), over olk_msi_*:
+ *
+ *     olkit::MsiPackage package = olkit::MsiPackage::open("product.msi");
+ *     std::optional<std::string> version = package.property("ProductVersion");
+ *     olkit::MsiRecord params = olkit::MsiRecord::create(1);
+ *     params.set_string(1, "Binary");
+ *     olkit::MsiView view = olkit::MsiQuery::prepare(
+ *         "SELECT `Name`, `Data` FROM `Binary` WHERE `Name` <> ?").execute(package, params);
+ *     while (std::optional<olkit::MsiRecord> row = view.fetch()) {
+ *         std::vector<std::uint8_t> data = row->read_stream(2);
+ *     }
+ *
+ * Record fields and view columns are numbered from 1, as in Windows
+ * Installer records. Failures throw olkit::Error (OLK_MSI_SQL_SYNTAX,
+ * OLK_MSI_NO_SUCH_TABLE...). Views and records keep what they need of the
+ * package alive. Const members may run on several threads at once.
+ */
+
+/**
+ * A record (olk_msi_record): numbered fields, each NULL, an integer, a
+ * string or (in fetched rows) a stream. Made by create() to bind the ?
+ * markers of a query, or by MsiView::fetch().
+ */
+class MsiRecord : public Handle<olk_msi_record, olk_msi_record_free> {
+public:
+    /** A record of field_count fields, all NULL (at most 65535). */
+    static MsiRecord create(std::size_t field_count) {
+        olk_msi_record *raw = nullptr;
+        check(olk_msi_record_new(field_count, &raw));
+        return MsiRecord(raw);
+    }
+
+    std::size_t field_count() const {
+        std::size_t count = 0;
+        check(olk_msi_record_field_count(get(), &count));
+        return count;
+    }
+
+    /** The type of field (from 1). */
+    olk_msi_field_type type(std::size_t field) const {
+        std::uint32_t type = 0;
+        check(olk_msi_record_field_type(get(), field, &type));
+        return static_cast<olk_msi_field_type>(type);
+    }
+
+    bool is_null(std::size_t field) const {
+        std::uint8_t null = 0;
+        check(olk_msi_record_is_null(get(), field, &null));
+        return null != 0;
+    }
+
+    /** The integer of field (throws OLK_MSI_TYPE_MISMATCH for other types, NULL included). */
+    std::int32_t get_int(std::size_t field) const {
+        std::int32_t value = 0;
+        check(olk_msi_record_get_int(get(), field, &value));
+        return value;
+    }
+
+    /** The string of field; "" for NULL (throws OLK_MSI_TYPE_MISMATCH for integers and streams). */
+    std::string get_string(std::size_t field) const {
+        char *text = nullptr;
+        check(olk_msi_record_get_string(get(), field, &text));
+        return take_string(text);
+    }
+
+    /** The name of the stream in field (what MsiPackage::read_stream reads it by). */
+    std::string stream_name(std::size_t field) const {
+        char *text = nullptr;
+        check(olk_msi_record_stream_name(get(), field, &text));
+        return take_string(text);
+    }
+
+    /** The bytes of the stream in field. */
+    std::vector<std::uint8_t> read_stream(std::size_t field) const {
+        std::uint8_t *data = nullptr;
+        std::size_t len = 0;
+        check(olk_msi_record_read_stream(get(), field, &data, &len));
+        return take_bytes(data, len);
+    }
+
+    void set_null(std::size_t field) { check(olk_msi_record_set_null(get(), field)); }
+
+    void set_int(std::size_t field, std::int32_t value) {
+        check(olk_msi_record_set_int(get(), field, value));
+    }
+
+    /** Sets a string; "" makes the field NULL, as MsiRecordSetString does. */
+    void set_string(std::size_t field, const std::string &value) {
+        check(olk_msi_record_set_string(get(), field, c_str(value)));
+    }
+
+private:
+    friend class MsiView;
+    using Handle::Handle;
+};
+
+/** The rows of a query run against a package (olk_msi_view), with a fetch cursor. */
+class MsiView : public Handle<olk_msi_view, olk_msi_view_free> {
+public:
+    /** A result column: its name and IDT type (s72, I2, v0...). */
+    struct Column {
+        std::string name;
+        std::string type;
+    };
+
+    /** The result columns (field i + 1 of each row is columns()[i]). */
+    std::vector<Column> columns() const {
+        std::size_t count = 0;
+        check(olk_msi_view_column_count(get(), &count));
+        std::vector<Column> columns(count);
+        for (std::size_t i = 0; i < count; i++) {
+            char *name = nullptr;
+            char *type = nullptr;
+            check(olk_msi_view_column(get(), i + 1, &name, &type));
+            columns[i].name = take_string(name);
+            columns[i].type = take_string(type);
+        }
+        return columns;
+    }
+
+    std::size_t row_count() const {
+        std::size_t count = 0;
+        check(olk_msi_view_row_count(get(), &count));
+        return count;
+    }
+
+    /** The next row; std::nullopt after the last (OLK_MSI_NO_MORE_ROWS). */
+    std::optional<MsiRecord> fetch() {
+        olk_msi_record *raw = nullptr;
+        olk_status status = olk_msi_view_fetch(get(), &raw);
+        if (status == OLK_MSI_NO_MORE_ROWS) {
+            return std::nullopt;
+        }
+        check(status);
+        return MsiRecord(raw);
+    }
+
+private:
+    friend class MsiQuery;
+    using Handle::Handle;
+};
+
+/** The product identity of a package (olk_msi_identity). */
+class MsiIdentity : public Handle<olk_msi_identity, olk_msi_identity_free> {
+public:
+    /** One value as text; std::nullopt when the package does not have it. */
+    std::optional<std::string> value(olk_msi_identity_field field) const {
+        char *text = nullptr;
+        check(olk_msi_identity_get(get(), static_cast<std::uint32_t>(field), &text));
+        if (text == nullptr) {
+            return std::nullopt;
+        }
+        return take_string(text);
+    }
+
+private:
+    friend class MsiPackage;
+    using Handle::Handle;
+};
+
+/** The products a .reg export of the Windows Installer keys shows registered (olk_msi_inventory). */
+class MsiInventory : public Handle<olk_msi_inventory, olk_msi_inventory_free> {
+public:
+    /** Reads the registrations of a .reg export (throws the .reg reader's OLK_REG_* codes). */
+    static MsiInventory parse(const std::vector<std::uint8_t> &data) {
+        olk_msi_inventory *raw = nullptr;
+        check(olk_msi_inventory_parse(data.data(), data.size(), &raw));
+        return MsiInventory(raw);
+    }
+
+    /**
+     * Every registered product, or with upgrade_code those registered under
+     * it, as JSON (shape: olk_msi_inventory_products_json in olkit.h).
+     */
+    std::string products_json(const std::optional<std::string> &upgrade_code = std::nullopt) const {
+        char *json = nullptr;
+        check(olk_msi_inventory_products_json(get(), upgrade_code ? c_str(*upgrade_code) : nullptr,
+                                              &json));
+        return take_string(json);
+    }
+
+    /** MsiGetProductInfoEx: one property of a registered product. */
+    std::string product_info(const std::string &product_code, olk_msi_context context,
+                             const std::string &property,
+                             const std::optional<std::string> &user_sid = std::nullopt) const {
+        char *value = nullptr;
+        check(olk_msi_inventory_product_info(get(), c_str(product_code),
+                                             user_sid ? c_str(*user_sid) : nullptr,
+                                             static_cast<std::uint32_t>(context), c_str(property),
+                                             &value));
+        return take_string(value);
+    }
+
+private:
+    using Handle::Handle;
+};
+
+/** An opened Windows Installer package (olk_msi_package): .msi, .msm, .mst, .msp. */
+class MsiPackage : public Handle<olk_msi_package, olk_msi_package_free> {
+public:
+    /** A column of a table. */
+    struct Column {
+        std::string name;
+        std::string type; /**< the IDT type: s72, l0, i2, V0... */
+        bool is_key = false;
+    };
+
+    /** What FindRelatedProducts makes of the installed products. */
+    struct Related {
+        olk_msi_verdict verdict = OLK_MSI_VERDICT_INSTALL;
+        std::string report_json; /**< shape: olk_msi_package_find_related_products in olkit.h */
+    };
+
+    static MsiPackage open(const std::string &path) {
+        olk_msi_package *raw = nullptr;
+        check(olk_msi_package_open(c_str(path), &raw));
+        return MsiPackage(raw);
+    }
+
+    static MsiPackage open_bytes(const std::vector<std::uint8_t> &data) {
+        olk_msi_package *raw = nullptr;
+        check(olk_msi_package_open_bytes(data.data(), data.size(), &raw));
+        return MsiPackage(raw);
+    }
+
+    olk_msi_kind kind() const {
+        std::uint32_t kind = 0;
+        check(olk_msi_package_kind(get(), &kind));
+        return static_cast<olk_msi_kind>(kind);
+    }
+
+    std::uint32_t codepage() const {
+        std::uint32_t codepage = 0;
+        check(olk_msi_package_codepage(get(), &codepage));
+        return codepage;
+    }
+
+    /** The stored tables in _Tables order. */
+    std::vector<std::string> table_names() const {
+        std::size_t count = 0;
+        check(olk_msi_package_table_count(get(), &count));
+        std::vector<std::string> names(count);
+        for (std::size_t i = 0; i < count; i++) {
+            char *name = nullptr;
+            check(olk_msi_package_table_name(get(), i, &name));
+            names[i] = take_string(name);
+        }
+        return names;
+    }
+
+    /** The columns of a stored or virtual table, without reading its rows. */
+    std::vector<Column> columns(const std::string &table) const {
+        std::size_t count = 0;
+        check(olk_msi_package_column_count(get(), c_str(table), &count));
+        std::vector<Column> columns(count);
+        for (std::size_t i = 0; i < count; i++) {
+            char *name = nullptr;
+            char *type = nullptr;
+            std::uint8_t is_key = 0;
+            check(olk_msi_package_column(get(), table.c_str(), i, &name, &type, &is_key));
+            columns[i].name = take_string(name);
+            columns[i].type = take_string(type);
+            columns[i].is_key = is_key != 0;
+        }
+        return columns;
+    }
+
+    /** A property of the Property table; std::nullopt if the package has none of that name. */
+    std::optional<std::string> property(const std::string &name) const {
+        char *value = nullptr;
+        check(olk_msi_package_property(get(), c_str(name), &value));
+        if (value == nullptr) {
+            return std::nullopt;
+        }
+        return take_string(value);
+    }
+
+    /** A stream by its decoded name (Binary.Logo). */
+    std::vector<std::uint8_t> read_stream(const std::string &name) const {
+        std::uint8_t *data = nullptr;
+        std::size_t len = 0;
+        check(olk_msi_package_read_stream(get(), c_str(name), &data, &len));
+        return take_bytes(data, len);
+    }
+
+    /** A table as IDT text, byte for byte what msiinfo export writes. */
+    std::vector<std::uint8_t> export_table(const std::string &table) const {
+        std::uint8_t *data = nullptr;
+        std::size_t len = 0;
+        check(olk_msi_package_export_table(get(), c_str(table), &data, &len));
+        return take_bytes(data, len);
+    }
+
+    /** The summary information as JSON: [{"id":2,"name":"Title","value":"..."}, ...]. */
+    std::string summary_json() const {
+        char *json = nullptr;
+        check(olk_msi_package_summary_json(get(), &json));
+        return take_string(json);
+    }
+
+    /** The product identity, read in one call. */
+    MsiIdentity identity() const {
+        olk_msi_identity *raw = nullptr;
+        check(olk_msi_package_identity(get(), &raw));
+        return MsiIdentity(raw);
+    }
+
+    /**
+     * FindRelatedProducts against the inventory's products that scope lets
+     * it see (with OLK_MSI_SCOPE_USER, user_sid picks one user).
+     */
+    Related find_related_products(const MsiInventory &inventory,
+                                  olk_msi_scope scope = OLK_MSI_SCOPE_ALL,
+                                  const std::optional<std::string> &user_sid = std::nullopt) const {
+        std::uint32_t verdict = 0;
+        char *report = nullptr;
+        check(olk_msi_package_find_related_products(get(), inventory.get(),
+                                                    static_cast<std::uint32_t>(scope),
+                                                    user_sid ? c_str(*user_sid) : nullptr,
+                                                    &verdict, &report));
+        Related related;
+        related.verdict = static_cast<olk_msi_verdict>(verdict);
+        related.report_json = take_string(report);
+        return related;
+    }
+
+private:
+    using Handle::Handle;
+};
+
+/** A parsed Windows Installer SQL SELECT (olk_msi_query), runnable against any package. */
+class MsiQuery : public Handle<olk_msi_query, olk_msi_query_free> {
+public:
+    /** Parses sql (throws OLK_MSI_SQL_SYNTAX with the byte offset in the message). */
+    static MsiQuery prepare(const std::string &sql) {
+        olk_msi_query *raw = nullptr;
+        check(olk_msi_query_prepare(c_str(sql), &raw));
+        return MsiQuery(raw);
+    }
+
+    /** The number of ? markers. */
+    std::size_t marker_count() const {
+        std::size_t count = 0;
+        check(olk_msi_query_marker_count(get(), &count));
+        return count;
+    }
+
+    /** Runs the query (which must have no markers) against package. */
+    MsiView execute(const MsiPackage &package) const {
+        olk_msi_view *raw = nullptr;
+        check(olk_msi_query_execute(get(), package.get(), nullptr, &raw));
+        return MsiView(raw);
+    }
+
+    /** Runs the query with its markers bound to fields 1, 2... of params. */
+    MsiView execute(const MsiPackage &package, const MsiRecord &params) const {
+        olk_msi_view *raw = nullptr;
+        check(olk_msi_query_execute(get(), package.get(), params.get(), &raw));
+        return MsiView(raw);
+    }
+
+private:
+    using Handle::Handle;
 };
 
 } // namespace olkit
