@@ -13,6 +13,10 @@
 // - Library: the managed wrappers of the core functions.
 // - RegFile (with RegFormat, RegEncoding, RegType, RegKey, RegEntry,
 //   RegValue, RegWarning): a .reg file, over olk_reg_file.
+// - MsiPackage, MsiQuery, MsiView, MsiRecord, MsiIdentity, MsiInventory
+//   (with MsiKind, MsiFieldType, MsiIdentityField, MsiScope, MsiVerdict,
+//   MsiContext, MsiColumn, MsiRelated): Windows Installer packages, over
+//   olk_msi_*.
 //
 // Adding a handle type (RegFileHandle and RegFile below are the complete
 // version of this outline):
@@ -240,6 +244,151 @@ namespace Olkit
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern int olk_reg_file_save(RegFileHandle file, IntPtr path);
+
+        // olk_msi_* (olkit-msi-query). Handles are the Msi*Handle classes;
+        // an optional handle (the `params` of olk_msi_query_execute) is
+        // passed as NULL with a new, invalid handle object. Enum arguments
+        // are uint; record fields and view columns are numbered from 1.
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_package_open(IntPtr path, out MsiPackageHandle package);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_package_open_bytes([In] byte[] data, UIntPtr len,
+            out MsiPackageHandle package);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void olk_msi_package_free(IntPtr package);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_package_kind(MsiPackageHandle package, out uint kind);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_package_codepage(MsiPackageHandle package, out uint codepage);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_package_table_count(MsiPackageHandle package, out UIntPtr count);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_package_table_name(MsiPackageHandle package, UIntPtr index,
+            out IntPtr name);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_package_column_count(MsiPackageHandle package, IntPtr table,
+            out UIntPtr count);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_package_column(MsiPackageHandle package, IntPtr table, UIntPtr index,
+            out IntPtr name, out IntPtr type, out byte isKey);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_package_property(MsiPackageHandle package, IntPtr name, out IntPtr value);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_package_read_stream(MsiPackageHandle package, IntPtr name,
+            out IntPtr data, out UIntPtr len);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_package_export_table(MsiPackageHandle package, IntPtr table,
+            out IntPtr data, out UIntPtr len);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_package_summary_json(MsiPackageHandle package, out IntPtr json);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_package_identity(MsiPackageHandle package,
+            out MsiIdentityHandle identity);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_package_find_related_products(MsiPackageHandle package,
+            MsiInventoryHandle inventory, uint scope, IntPtr userSid, out uint verdict, out IntPtr report);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void olk_msi_identity_free(IntPtr identity);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_identity_get(MsiIdentityHandle identity, uint field, out IntPtr value);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_query_prepare(IntPtr sql, out MsiQueryHandle query);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void olk_msi_query_free(IntPtr query);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_query_marker_count(MsiQueryHandle query, out UIntPtr count);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_query_execute(MsiQueryHandle query, MsiPackageHandle package,
+            MsiRecordHandle parameters, out MsiViewHandle view);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void olk_msi_view_free(IntPtr view);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_view_column_count(MsiViewHandle view, out UIntPtr count);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_view_column(MsiViewHandle view, UIntPtr field, out IntPtr name,
+            out IntPtr type);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_view_row_count(MsiViewHandle view, out UIntPtr count);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_view_fetch(MsiViewHandle view, out MsiRecordHandle record);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_record_new(UIntPtr fieldCount, out MsiRecordHandle record);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void olk_msi_record_free(IntPtr record);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_record_field_count(MsiRecordHandle record, out UIntPtr count);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_record_set_null(MsiRecordHandle record, UIntPtr field);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_record_set_int(MsiRecordHandle record, UIntPtr field, int value);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_record_set_string(MsiRecordHandle record, UIntPtr field, IntPtr value);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_record_field_type(MsiRecordHandle record, UIntPtr field, out uint type);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_record_is_null(MsiRecordHandle record, UIntPtr field, out byte isNull);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_record_get_int(MsiRecordHandle record, UIntPtr field, out int value);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_record_get_string(MsiRecordHandle record, UIntPtr field, out IntPtr value);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_record_stream_name(MsiRecordHandle record, UIntPtr field, out IntPtr name);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_record_read_stream(MsiRecordHandle record, UIntPtr field, out IntPtr data,
+            out UIntPtr len);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_inventory_parse([In] byte[] data, UIntPtr len,
+            out MsiInventoryHandle inventory);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void olk_msi_inventory_free(IntPtr inventory);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_inventory_products_json(MsiInventoryHandle inventory, IntPtr upgradeCode,
+            out IntPtr json);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_msi_inventory_product_info(MsiInventoryHandle inventory, IntPtr productCode,
+            IntPtr userSid, uint context, IntPtr property, out IntPtr value);
     }
 
     /// <summary>A failed olkit call: its status code and olkit's message.</summary>
@@ -281,6 +430,42 @@ namespace Olkit
             Native.olk_reg_file_free(handle);
             return true;
         }
+    }
+
+    /// <summary>An olk_msi_package handle (released with olk_msi_package_free).</summary>
+    public sealed class MsiPackageHandle : OlkitHandle
+    {
+        protected override bool ReleaseHandle() { Native.olk_msi_package_free(handle); return true; }
+    }
+
+    /// <summary>An olk_msi_query handle (released with olk_msi_query_free).</summary>
+    public sealed class MsiQueryHandle : OlkitHandle
+    {
+        protected override bool ReleaseHandle() { Native.olk_msi_query_free(handle); return true; }
+    }
+
+    /// <summary>An olk_msi_view handle (released with olk_msi_view_free).</summary>
+    public sealed class MsiViewHandle : OlkitHandle
+    {
+        protected override bool ReleaseHandle() { Native.olk_msi_view_free(handle); return true; }
+    }
+
+    /// <summary>An olk_msi_record handle (released with olk_msi_record_free).</summary>
+    public sealed class MsiRecordHandle : OlkitHandle
+    {
+        protected override bool ReleaseHandle() { Native.olk_msi_record_free(handle); return true; }
+    }
+
+    /// <summary>An olk_msi_identity handle (released with olk_msi_identity_free).</summary>
+    public sealed class MsiIdentityHandle : OlkitHandle
+    {
+        protected override bool ReleaseHandle() { Native.olk_msi_identity_free(handle); return true; }
+    }
+
+    /// <summary>An olk_msi_inventory handle (released with olk_msi_inventory_free).</summary>
+    public sealed class MsiInventoryHandle : OlkitHandle
+    {
+        protected override bool ReleaseHandle() { Native.olk_msi_inventory_free(handle); return true; }
     }
 
     /// <summary>Hand-written UTF-8 marshalling (.NET Framework has none).</summary>
@@ -1051,6 +1236,548 @@ namespace Olkit
         private static int ToInt(UIntPtr n)
         {
             return checked((int)n.ToUInt64());
+        }
+    }
+
+    /// <summary>Conversions of the msi wrappers: field numbers, indexes and counts.</summary>
+    internal static class MsiSize
+    {
+        /// <summary>A non-negative int as size_t (a negative one throws).</summary>
+        internal static UIntPtr Of(int n, string name)
+        {
+            if (n < 0)
+            {
+                throw new ArgumentOutOfRangeException(name);
+            }
+            return (UIntPtr)n;
+        }
+
+        internal static int ToInt(UIntPtr n)
+        {
+            return checked((int)n.ToUInt64());
+        }
+    }
+
+    /// <summary>A column of a table or of a query's result.</summary>
+    public sealed class MsiColumn
+    {
+        internal MsiColumn(string name, string type, bool isKey)
+        {
+            Name = name;
+            Type = type;
+            IsKey = isKey;
+        }
+
+        public string Name { get; private set; }
+        /// <summary>The IDT type as msiinfo export writes it: s72, l0, i2, V0...</summary>
+        public string Type { get; private set; }
+        /// <summary>Whether it is a primary key column (always false for a result column).</summary>
+        public bool IsKey { get; private set; }
+    }
+
+    /// <summary>What FindRelatedProducts makes of the installed products.</summary>
+    public sealed class MsiRelated
+    {
+        internal MsiRelated(MsiVerdict verdict, string reportJson)
+        {
+            Verdict = verdict;
+            ReportJson = reportJson;
+        }
+
+        public MsiVerdict Verdict { get; private set; }
+        /// <summary>The detail as JSON (shape: olk_msi_package_find_related_products in olkit.h).</summary>
+        public string ReportJson { get; private set; }
+    }
+
+    /// <summary>A record (olk_msi_record): numbered fields (from 1), each
+    /// NULL, an integer, a string or (in fetched rows) a stream. Create one
+    /// to bind the ? markers of a query; MsiView.Fetch returns rows.</summary>
+    public sealed class MsiRecord : IDisposable
+    {
+        private readonly MsiRecordHandle handle;
+
+        internal MsiRecord(MsiRecordHandle handle)
+        {
+            this.handle = handle;
+        }
+
+        public MsiRecordHandle Handle
+        {
+            get { return handle; }
+        }
+
+        /// <summary>A record of fieldCount fields, all NULL (at most 65535).</summary>
+        public static MsiRecord Create(int fieldCount)
+        {
+            MsiRecordHandle h;
+            Library.Check(Native.olk_msi_record_new(MsiSize.Of(fieldCount, "fieldCount"), out h));
+            return new MsiRecord(h);
+        }
+
+        public int FieldCount
+        {
+            get
+            {
+                UIntPtr count;
+                Library.Check(Native.olk_msi_record_field_count(handle, out count));
+                return MsiSize.ToInt(count);
+            }
+        }
+
+        public MsiFieldType FieldType(int field)
+        {
+            uint type;
+            Library.Check(Native.olk_msi_record_field_type(handle, MsiSize.Of(field, "field"), out type));
+            return (MsiFieldType)type;
+        }
+
+        public bool IsNull(int field)
+        {
+            byte isNull;
+            Library.Check(Native.olk_msi_record_is_null(handle, MsiSize.Of(field, "field"), out isNull));
+            return isNull != 0;
+        }
+
+        /// <summary>The integer of field (Status.MsiTypeMismatch for other types, NULL included).</summary>
+        public int GetInt(int field)
+        {
+            int value;
+            Library.Check(Native.olk_msi_record_get_int(handle, MsiSize.Of(field, "field"), out value));
+            return value;
+        }
+
+        /// <summary>The string of field; "" for NULL (Status.MsiTypeMismatch for integers and streams).</summary>
+        public string GetString(int field)
+        {
+            IntPtr value;
+            Library.Check(Native.olk_msi_record_get_string(handle, MsiSize.Of(field, "field"), out value));
+            return Utf8.Take(value);
+        }
+
+        /// <summary>The name of the stream in field (what MsiPackage.ReadStream reads it by).</summary>
+        public string StreamName(int field)
+        {
+            IntPtr name;
+            Library.Check(Native.olk_msi_record_stream_name(handle, MsiSize.Of(field, "field"), out name));
+            return Utf8.Take(name);
+        }
+
+        /// <summary>The bytes of the stream in field.</summary>
+        public byte[] ReadStream(int field)
+        {
+            IntPtr data;
+            UIntPtr len;
+            Library.Check(Native.olk_msi_record_read_stream(handle, MsiSize.Of(field, "field"), out data, out len));
+            return Utf8.TakeBytes(data, len);
+        }
+
+        public void SetNull(int field)
+        {
+            Library.Check(Native.olk_msi_record_set_null(handle, MsiSize.Of(field, "field")));
+        }
+
+        public void SetInt(int field, int value)
+        {
+            Library.Check(Native.olk_msi_record_set_int(handle, MsiSize.Of(field, "field"), value));
+        }
+
+        /// <summary>Sets a string; "" makes the field NULL, as MsiRecordSetString does.</summary>
+        public void SetString(int field, string value)
+        {
+            using (var v = new Utf8Arg(value))
+            {
+                Library.Check(Native.olk_msi_record_set_string(handle, MsiSize.Of(field, "field"), v.Pointer));
+            }
+        }
+
+        public void Dispose()
+        {
+            handle.Dispose();
+        }
+    }
+
+    /// <summary>The rows of a query run against a package (olk_msi_view).</summary>
+    public sealed class MsiView : IDisposable
+    {
+        private readonly MsiViewHandle handle;
+
+        internal MsiView(MsiViewHandle handle)
+        {
+            this.handle = handle;
+        }
+
+        public MsiViewHandle Handle
+        {
+            get { return handle; }
+        }
+
+        /// <summary>The result columns (field i + 1 of each row is Columns[i]).</summary>
+        public MsiColumn[] Columns
+        {
+            get
+            {
+                UIntPtr count;
+                Library.Check(Native.olk_msi_view_column_count(handle, out count));
+                var columns = new MsiColumn[MsiSize.ToInt(count)];
+                for (int i = 0; i < columns.Length; i++)
+                {
+                    IntPtr name, type;
+                    Library.Check(Native.olk_msi_view_column(handle, (UIntPtr)(i + 1), out name, out type));
+                    string text = Utf8.Take(name);
+                    columns[i] = new MsiColumn(text, Utf8.Take(type), false);
+                }
+                return columns;
+            }
+        }
+
+        public int RowCount
+        {
+            get
+            {
+                UIntPtr count;
+                Library.Check(Native.olk_msi_view_row_count(handle, out count));
+                return MsiSize.ToInt(count);
+            }
+        }
+
+        /// <summary>The next row; null after the last (Status.MsiNoMoreRows).</summary>
+        public MsiRecord Fetch()
+        {
+            MsiRecordHandle row;
+            int status = Native.olk_msi_view_fetch(handle, out row);
+            if (status == Status.MsiNoMoreRows)
+            {
+                return null;
+            }
+            Library.Check(status);
+            return new MsiRecord(row);
+        }
+
+        public void Dispose()
+        {
+            handle.Dispose();
+        }
+    }
+
+    /// <summary>A parsed Windows Installer SQL SELECT (olk_msi_query), runnable against any package.</summary>
+    public sealed class MsiQuery : IDisposable
+    {
+        private readonly MsiQueryHandle handle;
+
+        private MsiQuery(MsiQueryHandle handle)
+        {
+            this.handle = handle;
+        }
+
+        public MsiQueryHandle Handle
+        {
+            get { return handle; }
+        }
+
+        /// <summary>Parses sql (Status.MsiSqlSyntax, with the byte offset in the message).</summary>
+        public static MsiQuery Prepare(string sql)
+        {
+            MsiQueryHandle h;
+            using (var q = new Utf8Arg(sql))
+            {
+                Library.Check(Native.olk_msi_query_prepare(q.Pointer, out h));
+            }
+            return new MsiQuery(h);
+        }
+
+        /// <summary>The number of ? markers.</summary>
+        public int MarkerCount
+        {
+            get
+            {
+                UIntPtr count;
+                Library.Check(Native.olk_msi_query_marker_count(handle, out count));
+                return MsiSize.ToInt(count);
+            }
+        }
+
+        /// <summary>Runs the query against package, its markers bound to
+        /// fields 1, 2... of parameters (null: no parameters).</summary>
+        public MsiView Execute(MsiPackage package, MsiRecord parameters = null)
+        {
+            if (package == null)
+            {
+                throw new ArgumentNullException("package");
+            }
+            // A new, invalid handle object passes NULL.
+            MsiRecordHandle bound = parameters != null ? parameters.Handle : new MsiRecordHandle();
+            MsiViewHandle view;
+            Library.Check(Native.olk_msi_query_execute(handle, package.Handle, bound, out view));
+            return new MsiView(view);
+        }
+
+        public void Dispose()
+        {
+            handle.Dispose();
+        }
+    }
+
+    /// <summary>The product identity of a package (olk_msi_identity).</summary>
+    public sealed class MsiIdentity : IDisposable
+    {
+        private readonly MsiIdentityHandle handle;
+
+        internal MsiIdentity(MsiIdentityHandle handle)
+        {
+            this.handle = handle;
+        }
+
+        public MsiIdentityHandle Handle
+        {
+            get { return handle; }
+        }
+
+        /// <summary>One value as text; null when the package does not have it.</summary>
+        public string Get(MsiIdentityField field)
+        {
+            IntPtr value;
+            Library.Check(Native.olk_msi_identity_get(handle, (uint)field, out value));
+            return Utf8.Take(value);
+        }
+
+        public void Dispose()
+        {
+            handle.Dispose();
+        }
+    }
+
+    /// <summary>The products a .reg export of the Windows Installer keys
+    /// shows registered (olk_msi_inventory).</summary>
+    public sealed class MsiInventory : IDisposable
+    {
+        private readonly MsiInventoryHandle handle;
+
+        private MsiInventory(MsiInventoryHandle handle)
+        {
+            this.handle = handle;
+        }
+
+        public MsiInventoryHandle Handle
+        {
+            get { return handle; }
+        }
+
+        /// <summary>Reads the registrations of a .reg export (the .reg reader's Reg* codes on failure).</summary>
+        public static MsiInventory Parse(byte[] data)
+        {
+            if (data == null)
+            {
+                throw new ArgumentNullException("data");
+            }
+            MsiInventoryHandle h;
+            Library.Check(Native.olk_msi_inventory_parse(data, (UIntPtr)data.Length, out h));
+            return new MsiInventory(h);
+        }
+
+        /// <summary>Every registered product, or with upgradeCode those
+        /// registered under it, as JSON (shape: olk_msi_inventory_products_json).</summary>
+        public string ProductsJson(string upgradeCode = null)
+        {
+            using (var u = new Utf8Arg(upgradeCode))
+            {
+                IntPtr json;
+                Library.Check(Native.olk_msi_inventory_products_json(handle, u.Pointer, out json));
+                return Utf8.Take(json);
+            }
+        }
+
+        /// <summary>MsiGetProductInfoEx: one property of a registered product
+        /// (userSid null: the export's current user).</summary>
+        public string ProductInfo(string productCode, MsiContext context, string property, string userSid = null)
+        {
+            using (var c = new Utf8Arg(productCode))
+            using (var u = new Utf8Arg(userSid))
+            using (var p = new Utf8Arg(property))
+            {
+                IntPtr value;
+                Library.Check(Native.olk_msi_inventory_product_info(handle, c.Pointer, u.Pointer, (uint)context,
+                    p.Pointer, out value));
+                return Utf8.Take(value);
+            }
+        }
+
+        public void Dispose()
+        {
+            handle.Dispose();
+        }
+    }
+
+    /// <summary>An opened Windows Installer package (olk_msi_package):
+    /// .msi, .msm, .mst, .msp. Failures throw OlkitException
+    /// (Status.MsiContainer, Status.MsiNoSuchTable...). Views, records and
+    /// identities keep what they need of the package alive.</summary>
+    public sealed class MsiPackage : IDisposable
+    {
+        private readonly MsiPackageHandle handle;
+
+        private MsiPackage(MsiPackageHandle handle)
+        {
+            this.handle = handle;
+        }
+
+        public MsiPackageHandle Handle
+        {
+            get { return handle; }
+        }
+
+        public static MsiPackage Open(string path)
+        {
+            MsiPackageHandle h;
+            using (var p = new Utf8Arg(path))
+            {
+                Library.Check(Native.olk_msi_package_open(p.Pointer, out h));
+            }
+            return new MsiPackage(h);
+        }
+
+        public static MsiPackage OpenBytes(byte[] data)
+        {
+            if (data == null)
+            {
+                throw new ArgumentNullException("data");
+            }
+            MsiPackageHandle h;
+            Library.Check(Native.olk_msi_package_open_bytes(data, (UIntPtr)data.Length, out h));
+            return new MsiPackage(h);
+        }
+
+        public MsiKind Kind
+        {
+            get
+            {
+                uint kind;
+                Library.Check(Native.olk_msi_package_kind(handle, out kind));
+                return (MsiKind)kind;
+            }
+        }
+
+        public uint Codepage
+        {
+            get
+            {
+                uint codepage;
+                Library.Check(Native.olk_msi_package_codepage(handle, out codepage));
+                return codepage;
+            }
+        }
+
+        /// <summary>The stored tables in _Tables order.</summary>
+        public string[] TableNames
+        {
+            get
+            {
+                UIntPtr count;
+                Library.Check(Native.olk_msi_package_table_count(handle, out count));
+                var names = new string[MsiSize.ToInt(count)];
+                for (int i = 0; i < names.Length; i++)
+                {
+                    IntPtr name;
+                    Library.Check(Native.olk_msi_package_table_name(handle, (UIntPtr)i, out name));
+                    names[i] = Utf8.Take(name);
+                }
+                return names;
+            }
+        }
+
+        /// <summary>The columns of a stored or virtual table, without reading its rows.</summary>
+        public MsiColumn[] Columns(string table)
+        {
+            using (var t = new Utf8Arg(table))
+            {
+                UIntPtr count;
+                Library.Check(Native.olk_msi_package_column_count(handle, t.Pointer, out count));
+                var columns = new MsiColumn[MsiSize.ToInt(count)];
+                for (int i = 0; i < columns.Length; i++)
+                {
+                    IntPtr name, type;
+                    byte isKey;
+                    Library.Check(Native.olk_msi_package_column(handle, t.Pointer, (UIntPtr)i, out name, out type,
+                        out isKey));
+                    string text = Utf8.Take(name);
+                    columns[i] = new MsiColumn(text, Utf8.Take(type), isKey != 0);
+                }
+                return columns;
+            }
+        }
+
+        /// <summary>A property of the Property table; null if there is none of that name.</summary>
+        public string Property(string name)
+        {
+            using (var n = new Utf8Arg(name))
+            {
+                IntPtr value;
+                Library.Check(Native.olk_msi_package_property(handle, n.Pointer, out value));
+                return Utf8.Take(value);
+            }
+        }
+
+        /// <summary>A stream by its decoded name (Binary.Logo).</summary>
+        public byte[] ReadStream(string name)
+        {
+            using (var n = new Utf8Arg(name))
+            {
+                IntPtr data;
+                UIntPtr len;
+                Library.Check(Native.olk_msi_package_read_stream(handle, n.Pointer, out data, out len));
+                return Utf8.TakeBytes(data, len);
+            }
+        }
+
+        /// <summary>A table as IDT text, byte for byte what msiinfo export writes.</summary>
+        public byte[] ExportTable(string table)
+        {
+            using (var t = new Utf8Arg(table))
+            {
+                IntPtr data;
+                UIntPtr len;
+                Library.Check(Native.olk_msi_package_export_table(handle, t.Pointer, out data, out len));
+                return Utf8.TakeBytes(data, len);
+            }
+        }
+
+        /// <summary>The summary information as JSON: [{"id":2,"name":"Title","value":"..."}, ...].</summary>
+        public string SummaryJson()
+        {
+            IntPtr json;
+            Library.Check(Native.olk_msi_package_summary_json(handle, out json));
+            return Utf8.Take(json);
+        }
+
+        /// <summary>The product identity, read in one call.</summary>
+        public MsiIdentity Identity()
+        {
+            MsiIdentityHandle h;
+            Library.Check(Native.olk_msi_package_identity(handle, out h));
+            return new MsiIdentity(h);
+        }
+
+        /// <summary>FindRelatedProducts against the inventory's products that
+        /// scope lets it see (with MsiScope.User, userSid picks one user).</summary>
+        public MsiRelated FindRelatedProducts(MsiInventory inventory, MsiScope scope = MsiScope.All,
+            string userSid = null)
+        {
+            if (inventory == null)
+            {
+                throw new ArgumentNullException("inventory");
+            }
+            using (var u = new Utf8Arg(userSid))
+            {
+                uint verdict;
+                IntPtr report;
+                Library.Check(Native.olk_msi_package_find_related_products(handle, inventory.Handle, (uint)scope,
+                    u.Pointer, out verdict, out report));
+                return new MsiRelated((MsiVerdict)verdict, Utf8.Take(report));
+            }
+        }
+
+        public void Dispose()
+        {
+            handle.Dispose();
         }
     }
 }
