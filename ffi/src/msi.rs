@@ -1207,12 +1207,7 @@ pub unsafe extern "C" fn olk_msi_view_column(
         let view = unsafe { handle_arg(view, "view") }?;
         // SAFETY: the caller guarantees the outputs are NULL or writable.
         let (name, ty) = unsafe { (Out::new(name, "name")?, Out::new(r#type, "type")?) };
-        let columns = view.view.columns();
-        let column = field_index(field, columns.len(), "column").and_then(|i| {
-            columns
-                .get(i)
-                .ok_or_else(|| field_range_error(field, columns.len(), "column"))
-        })?;
+        let column = numbered(view.view.columns(), field, "column")?;
         write_column(name, ty, &column.name, column.ty)
     })
 }
@@ -1305,20 +1300,18 @@ fn field_range_error(field: usize, count: usize, what: &str) -> FfiError {
     ))
 }
 
-/// The 0-based index of 1-based `field` among `count`.
-fn field_index(field: usize, count: usize, what: &str) -> Result<usize, FfiError> {
-    match field.checked_sub(1) {
-        Some(index) if index < count => Ok(index),
-        _ => Err(field_range_error(field, count, what)),
-    }
+/// Item `field` (numbered from 1) of `items`, or `OLK_OUT_OF_RANGE`.
+fn numbered<'a, T>(items: &'a [T], field: usize, what: &str) -> Result<&'a T, FfiError> {
+    let count = items.len();
+    field
+        .checked_sub(1)
+        .and_then(|index| items.get(index))
+        .ok_or_else(|| field_range_error(field, count, what))
 }
 
 impl olk_msi_record {
     fn field(&self, field: usize) -> Result<&Field, FfiError> {
-        let index = field_index(field, self.fields.len(), "field")?;
-        self.fields
-            .get(index)
-            .ok_or_else(|| field_range_error(field, self.fields.len(), "field"))
+        numbered(&self.fields, field, "field")
     }
 
     fn mismatch(field: usize, found: &Field, wanted: &str) -> FfiError {
@@ -1400,12 +1393,10 @@ unsafe fn set_field(
         // used by no other thread.
         let record = unsafe { handle_arg_mut(record, "record") }?;
         let count = record.fields.len();
-        let slot = field_index(field, count, "field").and_then(|i| {
-            record
-                .fields
-                .get_mut(i)
-                .ok_or_else(|| field_range_error(field, count, "field"))
-        })?;
+        let slot = field
+            .checked_sub(1)
+            .and_then(|index| record.fields.get_mut(index))
+            .ok_or_else(|| field_range_error(field, count, "field"))?;
         *slot = value()?;
         Ok(())
     })
