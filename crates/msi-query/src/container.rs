@@ -11,7 +11,7 @@
 //! error rather than a panic in the caller.
 
 use std::fs::File;
-use std::io::{Read, Seek};
+use std::io::{Read, Seek, SeekFrom};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
@@ -41,6 +41,8 @@ pub(crate) struct EntryInfo {
 /// The opened compound file.
 pub(crate) struct Container {
     file: cfb::CompoundFile<Reader>,
+    /// The file's length: no stream can be longer.
+    file_len: u64,
     clsid: String,
     entries: Vec<EntryInfo>,
 }
@@ -72,7 +74,8 @@ impl Container {
     }
 
     /// Opens a compound file from any reader.
-    pub(crate) fn open(reader: Reader) -> Result<Self> {
+    pub(crate) fn open(mut reader: Reader) -> Result<Self> {
+        let file_len = guarded("measuring the file", || reader.seek(SeekFrom::End(0)))?;
         let file = guarded("opening the compound file", || {
             cfb::CompoundFile::open(reader)
         })?;
@@ -97,6 +100,7 @@ impl Container {
         })?;
         Ok(Container {
             file,
+            file_len,
             clsid,
             entries,
         })
@@ -132,6 +136,14 @@ impl Container {
                 size: entry.len,
                 limit,
             });
+        }
+        // Checked before allocating: a crafted directory entry can claim
+        // any length.
+        if entry.len > self.file_len {
+            return Err(corrupt(format!(
+                "{what} claims {} bytes in a file of {}",
+                entry.len, self.file_len
+            )));
         }
         let len = entry.len;
         let path = format!("/{stored}");
