@@ -1,0 +1,1 @@
+SELECT * FROM Num WHERE Id = 1 OR Name = [`

@@ -1,0 +1,1 @@
+SELECT `Name`, Id FROM `Num` WHERE Small > 0 ORDER BY Big

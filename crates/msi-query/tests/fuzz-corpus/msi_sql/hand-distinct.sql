@@ -1,0 +1,1 @@
+select distinct Name from Num where Name <> 'alpha' order by Name

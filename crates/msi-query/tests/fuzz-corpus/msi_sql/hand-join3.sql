@@ -1,0 +1,1 @@
+SELECT * FROM Num, Select, Binary WHERE Num.Id = `Select`.`Order` OR Binary.Name = ?

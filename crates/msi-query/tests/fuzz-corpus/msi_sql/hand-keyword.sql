@@ -1,0 +1,1 @@
+SELECT `Key`, `Order` FROM `Select` WHERE `Order` <> 2

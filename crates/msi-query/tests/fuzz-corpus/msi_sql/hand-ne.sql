@@ -1,0 +1,1 @@
+SELECT * FROM Upgrade WHERE Attributes != 1 AND VersionMin = ''

@@ -1,0 +1,1 @@
+SELECT * FROM Num WHERE ((((Id = 1) OR (Id = 2)) AND (Name <> 'x')))

@@ -1,0 +1,1 @@
+SELECT Id FROM Num WHERE Small IS NULL OR Loc IS NOT NULL AND (Big < -1 OR Big > 1)

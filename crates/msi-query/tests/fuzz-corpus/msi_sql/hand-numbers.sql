@@ -1,0 +1,1 @@
+SELECT * FROM Num WHERE Big = 4294967297 OR Small = -32768 OR Id = .5

@@ -1,0 +1,1 @@
+SELECT Data FROM Binary WHERE Data IS NOT NULL ORDER BY Data

@@ -1,0 +1,1 @@
+SELECT Nope FROM Num WHERE Num.Nope = 1

@@ -1,0 +1,1 @@
+SELECT `Table`, `Number`, `Name`, `Type` FROM `_Columns` WHERE `Table` = 'Num'
