@@ -17,9 +17,11 @@
 //! Record fields and view columns are numbered from 1, as in Windows
 //! Installer records; table and column indexes of a package from 0.
 
+// Every handle and enum of this module has its C name (`olk_msi_*`).
+#![allow(non_camel_case_types, reason = "C names")]
+
 use std::ffi::{c_char, CString};
 use std::path::Path;
-use std::ptr;
 use std::sync::Arc;
 
 use olkit_msi_query::{
@@ -33,8 +35,8 @@ use crate::boundary::boundary;
 use crate::error::FfiError;
 use crate::status::{olk_status, OLK_INVALID_ARGUMENT, OLK_IO};
 use crate::util::{
-    bytes_arg, c_string, free_handle, handle_arg, handle_arg_mut, path_arg, str_arg, write_bytes,
-    Out,
+    bytes_arg, c_enum, c_string, export, export_args, export_bytes, free_handle, handle_arg,
+    handle_arg_mut, optional_str_arg, path_arg, str_arg, CEnum, NewHandle, Out, Output,
 };
 
 /// The bytes are not a readable compound file (the container of every
@@ -89,7 +91,6 @@ pub const OLK_MSI_UNKNOWN_PROPERTY: olk_status = 3014;
 ///
 /// Thread safety: every function takes a `const olk_msi_package *` and may
 /// run concurrently on one handle from several threads.
-#[allow(non_camel_case_types, reason = "C name")]
 pub struct olk_msi_package {
     package: Arc<Package>,
 }
@@ -97,7 +98,6 @@ pub struct olk_msi_package {
 /// A parsed Windows Installer SQL `SELECT`, independent of any package.
 /// Created by `olk_msi_query_prepare`, released by `olk_msi_query_free`;
 /// may be executed any number of times, concurrently.
-#[allow(non_camel_case_types, reason = "C name")]
 pub struct olk_msi_query {
     query: Query,
 }
@@ -106,7 +106,6 @@ pub struct olk_msi_query {
 /// in Windows Installer's order, with a cursor for `olk_msi_view_fetch`.
 /// Released by `olk_msi_view_free`. Fetching moves the cursor: a view must
 /// not be fetched from by two threads at once.
-#[allow(non_camel_case_types, reason = "C name")]
 pub struct olk_msi_view {
     view: View,
     package: Arc<Package>,
@@ -118,7 +117,6 @@ pub struct olk_msi_view {
 /// NULL, to bind the `?` markers of a query) or by `olk_msi_view_fetch`;
 /// released by `olk_msi_record_free`. Setting a field must not run
 /// concurrently with any other call on the same record.
-#[allow(non_camel_case_types, reason = "C name")]
 pub struct olk_msi_record {
     fields: Vec<Field>,
     /// The package stream fields are read from (fetched records only).
@@ -127,7 +125,6 @@ pub struct olk_msi_record {
 
 /// The product identity of a package (`olk_msi_package_identity`), read by
 /// `olk_msi_identity_get`; released by `olk_msi_identity_free`.
-#[allow(non_camel_case_types, reason = "C name")]
 pub struct olk_msi_identity {
     identity: ProductIdentity,
 }
@@ -135,7 +132,6 @@ pub struct olk_msi_identity {
 /// The products a `.reg` export of the Windows Installer registry keys shows
 /// registered (`olk_msi_inventory_parse`); released by
 /// `olk_msi_inventory_free`. Read-only: may be used from several threads.
-#[allow(non_camel_case_types, reason = "C name")]
 pub struct olk_msi_inventory {
     inventory: Inventory,
 }
@@ -143,7 +139,6 @@ pub struct olk_msi_inventory {
 /// What kind of file a package is (`uint32_t` values in function
 /// signatures), from its root storage CLSID.
 #[repr(u32)]
-#[allow(non_camel_case_types, reason = "C names")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum olk_msi_kind {
     /// An installation database (`.msi`).
@@ -158,7 +153,6 @@ pub enum olk_msi_kind {
 
 /// The type of a record field (`uint32_t` values in function signatures).
 #[repr(u32)]
-#[allow(non_camel_case_types, reason = "C names")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum olk_msi_field_type {
     /// NULL (the empty string is NULL too, as in Windows Installer).
@@ -174,7 +168,6 @@ pub enum olk_msi_field_type {
 /// The values of a product identity (`uint32_t` values of
 /// `olk_msi_identity_get`), each returned as text.
 #[repr(u32)]
-#[allow(non_camel_case_types, reason = "C names")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum olk_msi_identity_field {
     /// The `ProductCode` property, `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`.
@@ -206,7 +199,6 @@ pub enum olk_msi_identity_field {
 /// Which installed products FindRelatedProducts sees (`uint32_t` values of
 /// `olk_msi_package_find_related_products`).
 #[repr(u32)]
-#[allow(non_camel_case_types, reason = "C names")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum olk_msi_scope {
     /// Every product of the inventory.
@@ -221,7 +213,6 @@ pub enum olk_msi_scope {
 /// What installing a package amounts to, given the installed products
 /// (`uint32_t` values of `olk_msi_package_find_related_products`).
 #[repr(u32)]
-#[allow(non_camel_case_types, reason = "C names")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum olk_msi_verdict {
     /// A new installation: nothing related is removed.
@@ -238,7 +229,6 @@ pub enum olk_msi_verdict {
 /// Installation contexts: Windows's own `MSIINSTALLCONTEXT_*` numbers
 /// (`uint32_t` values of `olk_msi_inventory_product_info`).
 #[repr(u32)]
-#[allow(non_camel_case_types, reason = "C names")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum olk_msi_context {
     /// `MSIINSTALLCONTEXT_USERMANAGED`: per user, managed (installed with
@@ -308,93 +298,6 @@ fn sql_status(kind: &SqlErrorKind) -> olk_status {
 // ---------------------------------------------------------------------------
 // Helpers
 
-/// A result an export hands to the caller through one output pointer of
-/// type `*mut Self::Raw`.
-trait Output {
-    type Raw;
-    fn write_to(self, out: Out<Self::Raw>);
-}
-
-macro_rules! plain_output {
-    ($($t:ty),*) => {
-        $(impl Output for $t {
-            type Raw = $t;
-            fn write_to(self, out: Out<$t>) {
-                out.write(self);
-            }
-        })*
-    };
-}
-plain_output!(u8, u32, i32, usize);
-
-/// A string result; `None` is written as NULL.
-impl Output for Option<CString> {
-    type Raw = *mut c_char;
-    fn write_to(self, out: Out<*mut c_char>) {
-        match self {
-            Some(text) => out.write_string(text),
-            None => out.write(ptr::null_mut()),
-        }
-    }
-}
-
-/// A new handle for the caller.
-struct NewHandle<H>(H);
-
-impl<H> Output for NewHandle<H> {
-    type Raw = *mut H;
-    fn write_to(self, out: Out<*mut H>) {
-        out.write_handle(self.0);
-    }
-}
-
-/// The body of an export that computes one result from a handle: checks
-/// the handle `name` and the output `out` (named `out`), then computes,
-/// then writes.
-///
-/// # Safety
-///
-/// `handle` must be NULL or a live handle; `out` must be NULL or writable.
-unsafe fn export<H, T: Output>(
-    handle: *const H,
-    name: &str,
-    out: *mut T::Raw,
-    compute: impl FnOnce(&H) -> Result<T, FfiError>,
-) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees `handle` is NULL or a live handle.
-        let handle = unsafe { handle_arg(handle, name) }?;
-        // SAFETY: the caller guarantees `out` is NULL or writable.
-        let out = unsafe { Out::new(out, "out") }?;
-        compute(handle)?.write_to(out);
-        Ok(())
-    })
-}
-
-/// The body of an export that computes bytes from a handle into `*data` /
-/// `*len`.
-///
-/// # Safety
-///
-/// `handle` must be NULL or a live handle; `data` and `len` must be NULL or
-/// writable.
-unsafe fn export_bytes<H>(
-    handle: *const H,
-    name: &str,
-    data: *mut *mut u8,
-    len: *mut usize,
-    compute: impl FnOnce(&H) -> Result<Vec<u8>, FfiError>,
-) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees `handle` is NULL or a live handle.
-        let handle = unsafe { handle_arg(handle, name) }?;
-        // SAFETY: the caller guarantees the outputs are NULL or writable.
-        let (data, len) = unsafe { (Out::new(data, "data")?, Out::new(len, "len")?) };
-        write_bytes(data, len, compute(handle)?);
-        Ok(())
-    })
-}
-
 /// A C string result.
 fn text(value: impl Into<Vec<u8>>, what: &str) -> Result<Option<CString>, FfiError> {
     c_string(value, what).map(Some)
@@ -408,39 +311,6 @@ fn json(value: &impl Serialize) -> Result<Option<CString>, FfiError> {
     text(document, "the JSON text")
 }
 
-/// A `uint32_t` argument that must be one of a C enum's values.
-trait CEnum: Copy + 'static {
-    /// Every value, to look codes up in.
-    const ALL: &'static [Self];
-    /// The C name of the enum, for messages.
-    const NAME: &'static str;
-    fn code(self) -> u32;
-
-    fn from_code(code: u32, argument: &str) -> Result<Self, FfiError> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|value| value.code() == code)
-            .ok_or_else(|| {
-                FfiError::invalid_argument(format!(
-                    "argument `{argument}`: {code} is not a value of {}",
-                    Self::NAME
-                ))
-            })
-    }
-}
-
-macro_rules! c_enum {
-    ($name:ident, [$($variant:ident),*]) => {
-        impl CEnum for $name {
-            const ALL: &'static [Self] = &[$($name::$variant),*];
-            const NAME: &'static str = stringify!($name);
-            fn code(self) -> u32 {
-                self as u32
-            }
-        }
-    };
-}
 c_enum!(
     olk_msi_identity_field,
     [
@@ -468,22 +338,6 @@ c_enum!(
         OLK_MSI_CONTEXT_MACHINE
     ]
 );
-
-/// Reads an optional string argument: NULL is `None`.
-///
-/// # Safety
-///
-/// `ptr` must be NULL or NUL-terminated.
-unsafe fn optional_str_arg<'a>(
-    ptr: *const c_char,
-    name: &str,
-) -> Result<Option<&'a str>, FfiError> {
-    if ptr.is_null() {
-        return Ok(None);
-    }
-    // SAFETY: not NULL, and NUL-terminated per the caller.
-    unsafe { str_arg(ptr, name) }.map(Some)
-}
 
 fn guid_arg(text: &str, name: &str) -> Result<Guid, FfiError> {
     Guid::parse(text).map_err(|err| FfiError::invalid_argument(format!("argument `{name}`: {err}")))
@@ -550,15 +404,17 @@ pub unsafe extern "C" fn olk_msi_package_open(
     path: *const c_char,
     out: *mut *mut olk_msi_package,
 ) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees `path` is NULL or NUL-terminated.
-        let path = unsafe { path_arg(path, "path") }?;
-        // SAFETY: the caller guarantees `out` is NULL or writable.
-        let out = unsafe { Out::new(out, "out") }?;
-        let package = Package::open(path).map_err(|err| about_file(err, path))?;
-        olk_msi_package::new(package).write_to(out);
-        Ok(())
-    })
+    // SAFETY: forwarded from our caller, who guarantees the same contract.
+    unsafe {
+        export_args(
+            || path_arg(path, "path"),
+            out,
+            |path| {
+                let package = Package::open(path).map_err(|err| about_file(err, path))?;
+                Ok(olk_msi_package::new(package))
+            },
+        )
+    }
 }
 
 /// A package error, with the path in front unless it names it already.
@@ -587,14 +443,14 @@ pub unsafe extern "C" fn olk_msi_package_open_bytes(
     len: usize,
     out: *mut *mut olk_msi_package,
 ) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees `data` is NULL or readable for `len` bytes.
-        let data = unsafe { bytes_arg(data, len, "data") }?;
-        // SAFETY: the caller guarantees `out` is NULL or writable.
-        let out = unsafe { Out::new(out, "out") }?;
-        olk_msi_package::new(Package::from_bytes(data.to_vec())?).write_to(out);
-        Ok(())
-    })
+    // SAFETY: forwarded from our caller, who guarantees the same contract.
+    unsafe {
+        export_args(
+            || bytes_arg(data, len, "data"),
+            out,
+            |data| Ok(olk_msi_package::new(Package::from_bytes(data.to_vec())?)),
+        )
+    }
 }
 
 /// Releases a package handle. NULL is a no-op. Views, records and
@@ -1041,17 +897,18 @@ pub unsafe extern "C" fn olk_msi_query_prepare(
     sql: *const c_char,
     out: *mut *mut olk_msi_query,
 ) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees `sql` is NULL or NUL-terminated.
-        let sql = unsafe { str_arg(sql, "sql") }?;
-        // SAFETY: the caller guarantees `out` is NULL or writable.
-        let out = unsafe { Out::new(out, "out") }?;
-        NewHandle(olk_msi_query {
-            query: Query::prepare(sql)?,
-        })
-        .write_to(out);
-        Ok(())
-    })
+    // SAFETY: forwarded from our caller, who guarantees the same contract.
+    unsafe {
+        export_args(
+            || str_arg(sql, "sql"),
+            out,
+            |sql| {
+                Ok(NewHandle(olk_msi_query {
+                    query: Query::prepare(sql)?,
+                }))
+            },
+        )
+    }
 }
 
 /// Releases a query. NULL is a no-op. Does not change the last error.
@@ -1106,27 +963,22 @@ pub unsafe extern "C" fn olk_msi_query_execute(
     params: *const olk_msi_record,
     out: *mut *mut olk_msi_view,
 ) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees each handle is NULL or live.
-        let (query, package, params) = unsafe {
-            (
-                handle_arg(query, "query")?,
-                handle_arg(package, "package")?,
-                params.as_ref(),
-            )
+    // SAFETY: forwarded from our caller, who guarantees the same contract.
+    unsafe {
+        let handles = || {
+            let query = handle_arg(query, "query")?;
+            Ok((query, handle_arg(package, "package")?, params.as_ref()))
         };
-        // SAFETY: the caller guarantees `out` is NULL or writable.
-        let out = unsafe { Out::new(out, "out") }?;
-        let params = bound_params(&query.query, params)?;
-        let view = View::open(&*package.package, &query.query, &params)?;
-        NewHandle(olk_msi_view {
-            view,
-            package: Arc::clone(&package.package),
-            next: 0,
+        export_args(handles, out, |(query, package, params)| {
+            let params = bound_params(&query.query, params)?;
+            let view = View::open(&*package.package, &query.query, &params)?;
+            Ok(NewHandle(olk_msi_view {
+                view,
+                package: Arc::clone(&package.package),
+                next: 0,
+            }))
         })
-        .write_to(out);
-        Ok(())
-    })
+    }
 }
 
 /// The parameters `record` binds to the query's markers.
@@ -1240,37 +1092,39 @@ pub unsafe extern "C" fn olk_msi_view_fetch(
     view: *mut olk_msi_view,
     out: *mut *mut olk_msi_record,
 ) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees `view` is NULL or a live handle used
-        // by no other thread.
-        let view = unsafe { handle_arg_mut(view, "view") }?;
-        // SAFETY: the caller guarantees `out` is NULL or writable.
-        let out = unsafe { Out::new(out, "out") }?;
-        let row = view.view.row(view.next).ok_or_else(|| {
-            FfiError::new(
-                OLK_MSI_NO_MORE_ROWS,
-                format!(
-                    "no more rows: all {} rows have been fetched",
-                    view.view.len()
-                ),
-            )
-        })?;
-        let fields = (0..row.len())
-            .map(|i| match row.get(i) {
-                None | Some(Value::Null) => Field::Null,
-                Some(Value::Int(n)) => Field::Int(n),
-                Some(Value::Str(s)) => Field::Str(s.to_owned()),
-                Some(Value::Stream) => row.stream_name(i).map_or(Field::Null, Field::Stream),
-            })
-            .collect();
-        view.next += 1;
-        NewHandle(olk_msi_record {
-            fields,
-            package: Some(Arc::clone(&view.package)),
-        })
-        .write_to(out);
-        Ok(())
-    })
+    // SAFETY: forwarded from our caller, who guarantees the same contract.
+    unsafe {
+        export_args(
+            || handle_arg_mut(view, "view"),
+            out,
+            |view| {
+                let row = view.view.row(view.next).ok_or_else(|| {
+                    FfiError::new(
+                        OLK_MSI_NO_MORE_ROWS,
+                        format!(
+                            "no more rows: all {} rows have been fetched",
+                            view.view.len()
+                        ),
+                    )
+                })?;
+                let fields = (0..row.len())
+                    .map(|i| match row.get(i) {
+                        None | Some(Value::Null) => Field::Null,
+                        Some(Value::Int(n)) => Field::Int(n),
+                        Some(Value::Str(s)) => Field::Str(s.to_owned()),
+                        Some(Value::Stream) => {
+                            row.stream_name(i).map_or(Field::Null, Field::Stream)
+                        }
+                    })
+                    .collect();
+                view.next += 1;
+                Ok(NewHandle(olk_msi_record {
+                    fields,
+                    package: Some(Arc::clone(&view.package)),
+                }))
+            },
+        )
+    }
 }
 
 /// A record field's value.
@@ -1336,21 +1190,24 @@ pub unsafe extern "C" fn olk_msi_record_new(
     field_count: usize,
     out: *mut *mut olk_msi_record,
 ) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees `out` is NULL or writable.
-        let out = unsafe { Out::new(out, "out") }?;
-        if field_count > MAX_RECORD_FIELDS {
-            return Err(FfiError::out_of_range(format!(
-                "a record has at most {MAX_RECORD_FIELDS} fields, not {field_count}"
-            )));
-        }
-        NewHandle(olk_msi_record {
-            fields: vec![Field::Null; field_count],
-            package: None,
-        })
-        .write_to(out);
-        Ok(())
-    })
+    // SAFETY: forwarded from our caller, who guarantees the same contract.
+    unsafe {
+        export_args(
+            || Ok(()),
+            out,
+            |()| {
+                if field_count > MAX_RECORD_FIELDS {
+                    return Err(FfiError::out_of_range(format!(
+                        "a record has at most {MAX_RECORD_FIELDS} fields, not {field_count}"
+                    )));
+                }
+                Ok(NewHandle(olk_msi_record {
+                    fields: vec![Field::Null; field_count],
+                    package: None,
+                }))
+            },
+        )
+    }
 }
 
 /// Releases a record. NULL is a no-op. Does not change the last error.
@@ -1654,17 +1511,18 @@ pub unsafe extern "C" fn olk_msi_inventory_parse(
     len: usize,
     out: *mut *mut olk_msi_inventory,
 ) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees `data` is NULL or readable for `len` bytes.
-        let data = unsafe { bytes_arg(data, len, "data") }?;
-        // SAFETY: the caller guarantees `out` is NULL or writable.
-        let out = unsafe { Out::new(out, "out") }?;
-        NewHandle(olk_msi_inventory {
-            inventory: Inventory::from_reg_bytes(data)?,
-        })
-        .write_to(out);
-        Ok(())
-    })
+    // SAFETY: forwarded from our caller, who guarantees the same contract.
+    unsafe {
+        export_args(
+            || bytes_arg(data, len, "data"),
+            out,
+            |data| {
+                Ok(NewHandle(olk_msi_inventory {
+                    inventory: Inventory::from_reg_bytes(data)?,
+                }))
+            },
+        )
+    }
 }
 
 /// Releases an inventory. NULL is a no-op. Does not change the last error.
@@ -2022,7 +1880,7 @@ mod tests {
 
     #[test]
     fn records_are_numbered_from_one_and_typed() {
-        let mut raw: *mut olk_msi_record = ptr::null_mut();
+        let mut raw: *mut olk_msi_record = std::ptr::null_mut();
         // SAFETY: a valid output.
         assert_eq!(unsafe { olk_msi_record_new(2, &mut raw) }, OLK_OK);
         // SAFETY: a live record, used by this thread only.

@@ -3,12 +3,19 @@
 //!
 //! Reading arguments (each answers NULL with `OLK_NULL_ARGUMENT`):
 //! [`str_arg`], [`path_arg`], [`bytes_arg`], [`slice_arg`], [`handle_arg`],
-//! [`handle_arg_mut`]. Writing results, only once everything has succeeded:
-//! [`Out`] (`write`, `write_string`, `write_handle`; [`Out::optional`] for
-//! outputs the caller may pass as NULL), [`write_bytes`], [`OutBuf`] for
-//! caller-provided buffers. Conversions that may fail are
-//! done before the first write: [`c_string`]. Taking memory back:
-//! `olk_string_free`, `olk_bytes_free`, [`free_handle`].
+//! [`handle_arg_mut`]; [`optional_str_arg`] (NULL is `None`) and
+//! [`CEnum::from_code`] for C enum values. Writing results, only once
+//! everything has succeeded: [`Out`] (`write`, `write_string`,
+//! `write_handle`; [`Out::optional`] for outputs the caller may pass as
+//! NULL), [`write_bytes`], [`OutBuf`] for caller-provided buffers.
+//! Conversions that may fail are done before the first write: [`c_string`].
+//! Taking memory back: `olk_string_free`, `olk_bytes_free`, [`free_handle`].
+//!
+//! Whole bodies of the common exports, in the panic boundary: [`export`]
+//! (one result computed from a handle), [`export_bytes`] (bytes computed
+//! from a handle), [`export_args`] (one result computed from any
+//! arguments); the result is an [`Output`]: a number, a string
+//! (`Option<CString>`, `None` for NULL) or a [`NewHandle`].
 //!
 //! Every allocation handed to the caller is released by the matching free
 //! function here, so the pairs `CString::into_raw`/`CString::from_raw` and
@@ -17,8 +24,9 @@ use std::ffi::{c_char, CStr, CString};
 use std::path::Path;
 use std::ptr::{self, NonNull};
 
-use crate::boundary::boundary_value;
+use crate::boundary::{boundary, boundary_value};
 use crate::error::FfiError;
+use crate::status::olk_status;
 
 /// Reads the NUL-terminated UTF-8 string argument `name`.
 ///
@@ -122,6 +130,62 @@ pub(crate) unsafe fn handle_arg<'a, T>(ptr: *const T, name: &str) -> Result<&'a 
     // i.e. a valid, aligned, initialised `T` from `Box::into_raw`.
     unsafe { ptr.as_ref() }.ok_or_else(|| FfiError::null_argument(name))
 }
+
+/// Reads an optional string argument: NULL is `None`.
+///
+/// # Safety
+///
+/// As for [`str_arg`].
+pub(crate) unsafe fn optional_str_arg<'a>(
+    ptr: *const c_char,
+    name: &str,
+) -> Result<Option<&'a str>, FfiError> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: not NULL, and NUL-terminated per the caller.
+    unsafe { str_arg(ptr, name) }.map(Some)
+}
+
+/// A `uint32_t` argument that must be one of a C enum's values.
+pub(crate) trait CEnum: Copy + 'static {
+    /// Every value, to look codes up in.
+    const ALL: &'static [Self];
+    /// The C name of the enum, for messages.
+    const NAME: &'static str;
+    /// The value's number in C.
+    fn code(self) -> u32;
+
+    /// The value numbered `code`, or `OLK_INVALID_ARGUMENT` naming the
+    /// argument and the enum.
+    fn from_code(code: u32, argument: &str) -> Result<Self, FfiError> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|value| value.code() == code)
+            .ok_or_else(|| {
+                FfiError::invalid_argument(format!(
+                    "argument `{argument}`: {code} is not a value of {}",
+                    Self::NAME
+                ))
+            })
+    }
+}
+
+/// Implements [`CEnum`] for a `#[repr(u32)]` enum with the listed variants
+/// (cbindgen reads the enum itself, so it cannot be declared by a macro).
+macro_rules! c_enum {
+    ($name:ident, [$($variant:ident),* $(,)?]) => {
+        impl $crate::util::CEnum for $name {
+            const ALL: &'static [Self] = &[$($name::$variant),*];
+            const NAME: &'static str = stringify!($name);
+            fn code(self) -> u32 {
+                self as u32
+            }
+        }
+    };
+}
+pub(crate) use c_enum;
 
 /// Mutably borrows the handle argument `name`.
 ///
@@ -289,6 +353,121 @@ impl OutBuf {
         unsafe { ptr::copy_nonoverlapping(text_with_nul.as_ptr(), self.ptr, size) };
         Ok(())
     }
+}
+
+/// A result an export hands to the caller through one output pointer of
+/// type `*mut Self::Raw`.
+pub(crate) trait Output {
+    /// What the output pointer points to.
+    type Raw;
+    /// Writes the result.
+    fn write_to(self, out: Out<Self::Raw>);
+}
+
+macro_rules! plain_output {
+    ($($t:ty),*) => {
+        $(impl Output for $t {
+            type Raw = $t;
+            fn write_to(self, out: Out<$t>) {
+                out.write(self);
+            }
+        })*
+    };
+}
+plain_output!(u8, u32, i32, usize);
+
+/// A string result; `None` is written as NULL.
+impl Output for Option<CString> {
+    type Raw = *mut c_char;
+    fn write_to(self, out: Out<*mut c_char>) {
+        match self {
+            Some(text) => out.write_string(text),
+            None => out.write(ptr::null_mut()),
+        }
+    }
+}
+
+/// A new handle for the caller.
+pub(crate) struct NewHandle<H>(pub(crate) H);
+
+impl<H> Output for NewHandle<H> {
+    type Raw = *mut H;
+    fn write_to(self, out: Out<*mut H>) {
+        out.write_handle(self.0);
+    }
+}
+
+/// The body of an export that computes one result from its arguments:
+/// reads them with `args` (before `out` is checked, so a NULL argument is
+/// reported first), checks the output `out` (named `out`), computes the
+/// result from the arguments, then writes it.
+///
+/// ```ignore
+/// // SAFETY: forwarded from our caller, who guarantees the same contract.
+/// unsafe {
+///     export_args(|| str_arg(text, "text"), out, |text| {
+///         Ok(NewHandle(olk_thing(Thing::parse(text)?)))
+///     })
+/// }
+/// ```
+///
+/// # Safety
+///
+/// `out` must be NULL or writable; `args` is run in the export's unsafe
+/// context, so the export's contract must make its reads sound.
+pub(crate) unsafe fn export_args<A, T: Output>(
+    args: impl FnOnce() -> Result<A, FfiError>,
+    out: *mut T::Raw,
+    compute: impl FnOnce(A) -> Result<T, FfiError>,
+) -> olk_status {
+    boundary(|| {
+        let args = args()?;
+        // SAFETY: the caller guarantees `out` is NULL or writable.
+        let out = unsafe { Out::new(out, "out") }?;
+        compute(args)?.write_to(out);
+        Ok(())
+    })
+}
+
+/// The body of an export that computes one result from the handle `name`
+/// (checked first), into `out`.
+///
+/// # Safety
+///
+/// `handle` must be NULL or a live handle; `out` must be NULL or writable.
+pub(crate) unsafe fn export<H, T: Output>(
+    handle: *const H,
+    name: &str,
+    out: *mut T::Raw,
+    compute: impl FnOnce(&H) -> Result<T, FfiError>,
+) -> olk_status {
+    // SAFETY: the caller guarantees `handle` is NULL or a live handle and
+    // `out` NULL or writable.
+    unsafe { export_args(|| handle_arg(handle, name), out, compute) }
+}
+
+/// The body of an export that computes bytes from the handle `name` into
+/// `*data` / `*len`.
+///
+/// # Safety
+///
+/// `handle` must be NULL or a live handle; `data` and `len` must be NULL or
+/// writable.
+pub(crate) unsafe fn export_bytes<H>(
+    handle: *const H,
+    name: &str,
+    data: *mut *mut u8,
+    len: *mut usize,
+    compute: impl FnOnce(&H) -> Result<Vec<u8>, FfiError>,
+) -> olk_status {
+    boundary(|| {
+        // SAFETY: the caller guarantees `handle` is NULL or a live handle.
+        let handle = unsafe { handle_arg(handle, name) }?;
+        // SAFETY: the caller guarantees the outputs are NULL or writable.
+        let (data, len) = unsafe { (Out::new(data, "data")?, Out::new(len, "len")?) };
+        write_bytes(data, len, compute(handle)?);
+        Ok(())
+    })
 }
 
 /// Frees a string returned by olkit (any `char *` result or output).
