@@ -7,6 +7,10 @@
  * - Strings and byte buffers returned by olkit are converted to std::string /
  *   std::vector and freed at once: olkit::take_string(), olkit::take_bytes().
  * - String arguments go through olkit::c_str(), which refuses embedded NULs.
+ * - A function whose last parameter is its one output is called through
+ *   olkit::call<R>() (a number or a handle), call_string(),
+ *   call_optional_string() or call_bytes() (a data/length pair), which
+ *   check the status and convert the result.
  * - Handles are classes derived from olkit::Handle<T, olk_x_free>: move-only,
  *   freed by their destructor.
  *
@@ -16,15 +20,9 @@
  *     class Thing : public Handle<olk_thing, olk_thing_free> {
  *     public:
  *         static Thing parse(const std::string &text) {
- *             olk_thing *raw = nullptr;
- *             check(olk_thing_parse(c_str(text), &raw));
- *             return Thing(raw);
+ *             return Thing(call<olk_thing *>(olk_thing_parse, c_str(text)));
  *         }
- *         std::string to_string() const {
- *             char *text = nullptr;
- *             check(olk_thing_to_string(get(), &text));
- *             return take_string(text);
- *         }
+ *         std::string to_string() const { return call_string(olk_thing_to_string, get()); }
  *     private:
  *         using Handle::Handle;  // the adopting constructor stays private
  *     };
@@ -155,6 +153,54 @@ inline std::vector<std::uint8_t> take_bytes(std::uint8_t *data, std::size_t size
 }
 
 /**
+ * Calls f(args..., &result), where f's last parameter is its one output, and
+ * returns the result (throws olkit::Error on failure, like check()).
+ */
+template <typename R, typename F, typename... Args>
+R call(F f, Args... args) {
+    R result{};
+    check(f(args..., &result));
+    return result;
+}
+
+/** call() for a string output: converted and freed (NULL gives ""). */
+template <typename F, typename... Args>
+std::string call_string(F f, Args... args) {
+    return take_string(call<char *>(f, args...));
+}
+
+/** call() for a string output that may be NULL: std::nullopt for NULL. */
+template <typename F, typename... Args>
+std::optional<std::string> call_optional_string(F f, Args... args) {
+    char *text = call<char *>(f, args...);
+    if (text == nullptr) {
+        return std::nullopt;
+    }
+    return take_string(text);
+}
+
+/** For f(args..., &data, &len), a byte buffer output: copied and freed. */
+template <typename F, typename... Args>
+std::vector<std::uint8_t> call_bytes(F f, Args... args) {
+    std::uint8_t *data = nullptr;
+    std::size_t len = 0;
+    check(f(args..., &data, &len));
+    return take_bytes(data, len);
+}
+
+/**
+ * check() for a call where the status absent means "not there" (such as
+ * OLK_REG_NOT_FOUND): false for it, true for OLK_OK; throws for the rest.
+ */
+inline bool check_found(olk_status status, olk_status absent) {
+    if (status == absent) {
+        return false;
+    }
+    check(status);
+    return true;
+}
+
+/**
  * Base of the RAII handle classes: owns one T *, freed with Free by the
  * destructor; movable, not copyable. Derived classes create the handle in
  * static factory functions and adopt it through the protected constructor.
@@ -230,44 +276,33 @@ public:
      */
     static RegFile parse(const std::vector<std::uint8_t> &data, std::uint32_t flags = 0,
                          std::uint64_t max_bytes = 0) {
-        olk_reg_file *raw = nullptr;
-        check(olk_reg_file_parse(data.data(), data.size(), flags, max_bytes, &raw));
-        return RegFile(raw);
+        return RegFile(
+            call<olk_reg_file *>(olk_reg_file_parse, data.data(), data.size(), flags, max_bytes));
     }
 
     /** Reads and parses the .reg file at path (UTF-8). */
     static RegFile open(const std::string &path, std::uint32_t flags = 0,
                         std::uint64_t max_bytes = 0) {
-        olk_reg_file *raw = nullptr;
-        check(olk_reg_file_open(c_str(path), flags, max_bytes, &raw));
-        return RegFile(raw);
+        return RegFile(call<olk_reg_file *>(olk_reg_file_open, c_str(path), flags, max_bytes));
     }
 
     /** An empty file with just the header line of format. */
     static RegFile create(olk_reg_format format) {
-        olk_reg_file *raw = nullptr;
-        check(olk_reg_file_new(static_cast<std::uint32_t>(format), &raw));
-        return RegFile(raw);
+        return RegFile(call<olk_reg_file *>(olk_reg_file_new, static_cast<std::uint32_t>(format)));
     }
 
     olk_reg_format format() const {
-        std::uint32_t format = 0;
-        check(olk_reg_file_format(get(), &format));
-        return static_cast<olk_reg_format>(format);
+        return static_cast<olk_reg_format>(call<std::uint32_t>(olk_reg_file_format, get()));
     }
 
     olk_reg_encoding encoding() const {
-        std::uint32_t encoding = 0;
-        check(olk_reg_file_encoding(get(), &encoding));
-        return static_cast<olk_reg_encoding>(encoding);
+        return static_cast<olk_reg_encoding>(call<std::uint32_t>(olk_reg_file_encoding, get()));
     }
 
     /** The lines lenient reading skipped, in file order. */
     std::vector<Warning> warnings() const {
-        std::size_t count = 0;
-        check(olk_reg_file_warning_count(get(), &count));
-        std::vector<Warning> warnings(count);
-        for (std::size_t i = 0; i < count; i++) {
+        std::vector<Warning> warnings(call<std::size_t>(olk_reg_file_warning_count, get()));
+        for (std::size_t i = 0; i < warnings.size(); i++) {
             char *message = nullptr;
             check(olk_reg_file_warning(get(), i, &warnings[i].line, &warnings[i].column, &message));
             warnings[i].message = take_string(message);
@@ -277,10 +312,8 @@ public:
 
     /** Every key line in file order (a key may have several). */
     std::vector<Key> keys() const {
-        std::size_t count = 0;
-        check(olk_reg_file_key_count(get(), &count));
-        std::vector<Key> keys(count);
-        for (std::size_t i = 0; i < count; i++) {
+        std::vector<Key> keys(call<std::size_t>(olk_reg_file_key_count, get()));
+        for (std::size_t i = 0; i < keys.size(); i++) {
             char *path = nullptr;
             std::uint8_t deletion = 0;
             check(olk_reg_file_key(get(), i, &path, &deletion, &keys[i].line));
@@ -292,10 +325,8 @@ public:
 
     /** The entries under key line key_index (an index into keys()), in file order. */
     std::vector<Entry> entries(std::size_t key_index) const {
-        std::size_t count = 0;
-        check(olk_reg_file_entry_count(get(), key_index, &count));
-        std::vector<Entry> entries(count);
-        for (std::size_t i = 0; i < count; i++) {
+        std::vector<Entry> entries(call<std::size_t>(olk_reg_file_entry_count, get(), key_index));
+        for (std::size_t i = 0; i < entries.size(); i++) {
             char *name = nullptr;
             std::uint8_t deletion = 0;
             std::uint8_t *data = nullptr;
@@ -315,12 +346,11 @@ public:
         Value value;
         std::uint8_t *data = nullptr;
         std::size_t len = 0;
-        olk_status status =
-            olk_reg_file_get_value(get(), c_str(key), c_str(name), &value.type, &data, &len);
-        if (status == OLK_REG_NOT_FOUND) {
+        if (!check_found(olk_reg_file_get_value(get(), c_str(key), c_str(name), &value.type, &data,
+                                                &len),
+                         OLK_REG_NOT_FOUND)) {
             return std::nullopt;
         }
-        check(status);
         value.data = take_bytes(data, len);
         return value;
     }
@@ -328,19 +358,16 @@ public:
     /** The text of a REG_SZ, REG_EXPAND_SZ or REG_LINK value; nullopt if it is not there. */
     std::optional<std::string> try_get_string(const std::string &key, const std::string &name) const {
         char *text = nullptr;
-        olk_status status = olk_reg_file_get_string(get(), c_str(key), c_str(name), &text);
-        if (status == OLK_REG_NOT_FOUND) {
+        if (!check_found(olk_reg_file_get_string(get(), c_str(key), c_str(name), &text),
+                         OLK_REG_NOT_FOUND)) {
             return std::nullopt;
         }
-        check(status);
         return take_string(text);
     }
 
     /** The text of a REG_SZ, REG_EXPAND_SZ or REG_LINK value (throws OLK_REG_NOT_FOUND). */
     std::string get_string(const std::string &key, const std::string &name) const {
-        char *text = nullptr;
-        check(olk_reg_file_get_string(get(), c_str(key), c_str(name), &text));
-        return take_string(text);
+        return call_string(olk_reg_file_get_string, get(), c_str(key), c_str(name));
     }
 
     /** The strings of a REG_MULTI_SZ value. */
@@ -366,16 +393,12 @@ public:
 
     /** The number of a REG_DWORD or REG_DWORD_BIG_ENDIAN value. */
     std::uint32_t get_u32(const std::string &key, const std::string &name) const {
-        std::uint32_t number = 0;
-        check(olk_reg_file_get_u32(get(), c_str(key), c_str(name), &number));
-        return number;
+        return call<std::uint32_t>(olk_reg_file_get_u32, get(), c_str(key), c_str(name));
     }
 
     /** The number of a REG_QWORD value. */
     std::uint64_t get_u64(const std::string &key, const std::string &name) const {
-        std::uint64_t number = 0;
-        check(olk_reg_file_get_u64(get(), c_str(key), c_str(name), &number));
-        return number;
+        return call<std::uint64_t>(olk_reg_file_get_u64, get(), c_str(key), c_str(name));
     }
 
     /** Sets a REG_SZ value: the line that assigns it last is rewritten, or a line or a [key] section is added. */
@@ -423,39 +446,25 @@ public:
 
     /** Removes every line that assigns or deletes the value; whether there was any. */
     bool delete_value(const std::string &key, const std::string &name) {
-        std::uint8_t removed = 0;
-        check(olk_reg_file_delete_value(get(), c_str(key), c_str(name), &removed));
-        return removed != 0;
+        return call<std::uint8_t>(olk_reg_file_delete_value, get(), c_str(key), c_str(name)) != 0;
     }
 
     /** Adds an empty [path] section unless the key is there; whether it was added. */
     bool add_key(const std::string &path) {
-        std::uint8_t added = 0;
-        check(olk_reg_file_add_key(get(), c_str(path), &added));
-        return added != 0;
+        return call<std::uint8_t>(olk_reg_file_add_key, get(), c_str(path)) != 0;
     }
 
     /** Removes the key lines of path and of every key below it; whether there was any. */
     bool delete_key(const std::string &path) {
-        std::uint8_t removed = 0;
-        check(olk_reg_file_delete_key(get(), c_str(path), &removed));
-        return removed != 0;
+        return call<std::uint8_t>(olk_reg_file_delete_key, get(), c_str(path)) != 0;
     }
 
     /** The file's bytes: the input unchanged where nothing was edited. */
-    std::vector<std::uint8_t> to_bytes() const {
-        std::uint8_t *data = nullptr;
-        std::size_t len = 0;
-        check(olk_reg_file_to_bytes(get(), &data, &len));
-        return take_bytes(data, len);
-    }
+    std::vector<std::uint8_t> to_bytes() const { return call_bytes(olk_reg_file_to_bytes, get()); }
 
     /** The whole file written the way regedit writes it. */
     std::vector<std::uint8_t> to_canonical_bytes() const {
-        std::uint8_t *data = nullptr;
-        std::size_t len = 0;
-        check(olk_reg_file_to_canonical_bytes(get(), &data, &len));
-        return take_bytes(data, len);
+        return call_bytes(olk_reg_file_to_canonical_bytes, get());
     }
 
     /** Writes to_bytes() to path atomically (a temporary file next to it, renamed over it). */
@@ -493,57 +502,39 @@ class MsiRecord : public Handle<olk_msi_record, olk_msi_record_free> {
 public:
     /** A record of field_count fields, all NULL (at most 65535). */
     static MsiRecord create(std::size_t field_count) {
-        olk_msi_record *raw = nullptr;
-        check(olk_msi_record_new(field_count, &raw));
-        return MsiRecord(raw);
+        return MsiRecord(call<olk_msi_record *>(olk_msi_record_new, field_count));
     }
 
-    std::size_t field_count() const {
-        std::size_t count = 0;
-        check(olk_msi_record_field_count(get(), &count));
-        return count;
-    }
+    std::size_t field_count() const { return call<std::size_t>(olk_msi_record_field_count, get()); }
 
     /** The type of field (from 1). */
     olk_msi_field_type type(std::size_t field) const {
-        std::uint32_t type = 0;
-        check(olk_msi_record_field_type(get(), field, &type));
-        return static_cast<olk_msi_field_type>(type);
+        return static_cast<olk_msi_field_type>(
+            call<std::uint32_t>(olk_msi_record_field_type, get(), field));
     }
 
     bool is_null(std::size_t field) const {
-        std::uint8_t null = 0;
-        check(olk_msi_record_is_null(get(), field, &null));
-        return null != 0;
+        return call<std::uint8_t>(olk_msi_record_is_null, get(), field) != 0;
     }
 
     /** The integer of field (throws OLK_MSI_TYPE_MISMATCH for other types, NULL included). */
     std::int32_t get_int(std::size_t field) const {
-        std::int32_t value = 0;
-        check(olk_msi_record_get_int(get(), field, &value));
-        return value;
+        return call<std::int32_t>(olk_msi_record_get_int, get(), field);
     }
 
     /** The string of field; "" for NULL (throws OLK_MSI_TYPE_MISMATCH for integers and streams). */
     std::string get_string(std::size_t field) const {
-        char *text = nullptr;
-        check(olk_msi_record_get_string(get(), field, &text));
-        return take_string(text);
+        return call_string(olk_msi_record_get_string, get(), field);
     }
 
     /** The name of the stream in field (what MsiPackage::read_stream reads it by). */
     std::string stream_name(std::size_t field) const {
-        char *text = nullptr;
-        check(olk_msi_record_stream_name(get(), field, &text));
-        return take_string(text);
+        return call_string(olk_msi_record_stream_name, get(), field);
     }
 
     /** The bytes of the stream in field. */
     std::vector<std::uint8_t> read_stream(std::size_t field) const {
-        std::uint8_t *data = nullptr;
-        std::size_t len = 0;
-        check(olk_msi_record_read_stream(get(), field, &data, &len));
-        return take_bytes(data, len);
+        return call_bytes(olk_msi_record_read_stream, get(), field);
     }
 
     void set_null(std::size_t field) { check(olk_msi_record_set_null(get(), field)); }
@@ -573,10 +564,8 @@ public:
 
     /** The result columns (field i + 1 of each row is columns()[i]). */
     std::vector<Column> columns() const {
-        std::size_t count = 0;
-        check(olk_msi_view_column_count(get(), &count));
-        std::vector<Column> columns(count);
-        for (std::size_t i = 0; i < count; i++) {
+        std::vector<Column> columns(call<std::size_t>(olk_msi_view_column_count, get()));
+        for (std::size_t i = 0; i < columns.size(); i++) {
             char *name = nullptr;
             char *type = nullptr;
             check(olk_msi_view_column(get(), i + 1, &name, &type));
@@ -586,20 +575,14 @@ public:
         return columns;
     }
 
-    std::size_t row_count() const {
-        std::size_t count = 0;
-        check(olk_msi_view_row_count(get(), &count));
-        return count;
-    }
+    std::size_t row_count() const { return call<std::size_t>(olk_msi_view_row_count, get()); }
 
     /** The next row; std::nullopt after the last (OLK_MSI_NO_MORE_ROWS). */
     std::optional<MsiRecord> fetch() {
         olk_msi_record *raw = nullptr;
-        olk_status status = olk_msi_view_fetch(get(), &raw);
-        if (status == OLK_MSI_NO_MORE_ROWS) {
+        if (!check_found(olk_msi_view_fetch(get(), &raw), OLK_MSI_NO_MORE_ROWS)) {
             return std::nullopt;
         }
-        check(status);
         return MsiRecord(raw);
     }
 
@@ -613,12 +596,7 @@ class MsiIdentity : public Handle<olk_msi_identity, olk_msi_identity_free> {
 public:
     /** One value as text; std::nullopt when the package does not have it. */
     std::optional<std::string> value(olk_msi_identity_field field) const {
-        char *text = nullptr;
-        check(olk_msi_identity_get(get(), static_cast<std::uint32_t>(field), &text));
-        if (text == nullptr) {
-            return std::nullopt;
-        }
-        return take_string(text);
+        return call_optional_string(olk_msi_identity_get, get(), static_cast<std::uint32_t>(field));
     }
 
 private:
@@ -631,9 +609,8 @@ class MsiInventory : public Handle<olk_msi_inventory, olk_msi_inventory_free> {
 public:
     /** Reads the registrations of a .reg export (throws the .reg reader's OLK_REG_* codes). */
     static MsiInventory parse(const std::vector<std::uint8_t> &data) {
-        olk_msi_inventory *raw = nullptr;
-        check(olk_msi_inventory_parse(data.data(), data.size(), &raw));
-        return MsiInventory(raw);
+        return MsiInventory(
+            call<olk_msi_inventory *>(olk_msi_inventory_parse, data.data(), data.size()));
     }
 
     /**
@@ -641,22 +618,17 @@ public:
      * it, as JSON (shape: olk_msi_inventory_products_json in olkit.h).
      */
     std::string products_json(const std::optional<std::string> &upgrade_code = std::nullopt) const {
-        char *json = nullptr;
-        check(olk_msi_inventory_products_json(get(), upgrade_code ? c_str(*upgrade_code) : nullptr,
-                                              &json));
-        return take_string(json);
+        return call_string(olk_msi_inventory_products_json, get(),
+                           upgrade_code ? c_str(*upgrade_code) : nullptr);
     }
 
     /** MsiGetProductInfoEx: one property of a registered product. */
     std::string product_info(const std::string &product_code, olk_msi_context context,
                              const std::string &property,
                              const std::optional<std::string> &user_sid = std::nullopt) const {
-        char *value = nullptr;
-        check(olk_msi_inventory_product_info(get(), c_str(product_code),
-                                             user_sid ? c_str(*user_sid) : nullptr,
-                                             static_cast<std::uint32_t>(context), c_str(property),
-                                             &value));
-        return take_string(value);
+        return call_string(olk_msi_inventory_product_info, get(), c_str(product_code),
+                           user_sid ? c_str(*user_sid) : nullptr,
+                           static_cast<std::uint32_t>(context), c_str(property));
     }
 
 private:
@@ -680,48 +652,34 @@ public:
     };
 
     static MsiPackage open(const std::string &path) {
-        olk_msi_package *raw = nullptr;
-        check(olk_msi_package_open(c_str(path), &raw));
-        return MsiPackage(raw);
+        return MsiPackage(call<olk_msi_package *>(olk_msi_package_open, c_str(path)));
     }
 
     static MsiPackage open_bytes(const std::vector<std::uint8_t> &data) {
-        olk_msi_package *raw = nullptr;
-        check(olk_msi_package_open_bytes(data.data(), data.size(), &raw));
-        return MsiPackage(raw);
+        return MsiPackage(
+            call<olk_msi_package *>(olk_msi_package_open_bytes, data.data(), data.size()));
     }
 
     olk_msi_kind kind() const {
-        std::uint32_t kind = 0;
-        check(olk_msi_package_kind(get(), &kind));
-        return static_cast<olk_msi_kind>(kind);
+        return static_cast<olk_msi_kind>(call<std::uint32_t>(olk_msi_package_kind, get()));
     }
 
-    std::uint32_t codepage() const {
-        std::uint32_t codepage = 0;
-        check(olk_msi_package_codepage(get(), &codepage));
-        return codepage;
-    }
+    std::uint32_t codepage() const { return call<std::uint32_t>(olk_msi_package_codepage, get()); }
 
     /** The stored tables in _Tables order. */
     std::vector<std::string> table_names() const {
-        std::size_t count = 0;
-        check(olk_msi_package_table_count(get(), &count));
-        std::vector<std::string> names(count);
-        for (std::size_t i = 0; i < count; i++) {
-            char *name = nullptr;
-            check(olk_msi_package_table_name(get(), i, &name));
-            names[i] = take_string(name);
+        std::vector<std::string> names(call<std::size_t>(olk_msi_package_table_count, get()));
+        for (std::size_t i = 0; i < names.size(); i++) {
+            names[i] = call_string(olk_msi_package_table_name, get(), i);
         }
         return names;
     }
 
     /** The columns of a stored or virtual table, without reading its rows. */
     std::vector<Column> columns(const std::string &table) const {
-        std::size_t count = 0;
-        check(olk_msi_package_column_count(get(), c_str(table), &count));
-        std::vector<Column> columns(count);
-        for (std::size_t i = 0; i < count; i++) {
+        std::vector<Column> columns(
+            call<std::size_t>(olk_msi_package_column_count, get(), c_str(table)));
+        for (std::size_t i = 0; i < columns.size(); i++) {
             char *name = nullptr;
             char *type = nullptr;
             std::uint8_t is_key = 0;
@@ -735,42 +693,25 @@ public:
 
     /** A property of the Property table; std::nullopt if the package has none of that name. */
     std::optional<std::string> property(const std::string &name) const {
-        char *value = nullptr;
-        check(olk_msi_package_property(get(), c_str(name), &value));
-        if (value == nullptr) {
-            return std::nullopt;
-        }
-        return take_string(value);
+        return call_optional_string(olk_msi_package_property, get(), c_str(name));
     }
 
     /** A stream by its decoded name (Binary.Logo). */
     std::vector<std::uint8_t> read_stream(const std::string &name) const {
-        std::uint8_t *data = nullptr;
-        std::size_t len = 0;
-        check(olk_msi_package_read_stream(get(), c_str(name), &data, &len));
-        return take_bytes(data, len);
+        return call_bytes(olk_msi_package_read_stream, get(), c_str(name));
     }
 
     /** A table as IDT text, byte for byte what msiinfo export writes. */
     std::vector<std::uint8_t> export_table(const std::string &table) const {
-        std::uint8_t *data = nullptr;
-        std::size_t len = 0;
-        check(olk_msi_package_export_table(get(), c_str(table), &data, &len));
-        return take_bytes(data, len);
+        return call_bytes(olk_msi_package_export_table, get(), c_str(table));
     }
 
     /** The summary information as JSON: [{"id":2,"name":"Title","value":"..."}, ...]. */
-    std::string summary_json() const {
-        char *json = nullptr;
-        check(olk_msi_package_summary_json(get(), &json));
-        return take_string(json);
-    }
+    std::string summary_json() const { return call_string(olk_msi_package_summary_json, get()); }
 
     /** The product identity, read in one call. */
     MsiIdentity identity() const {
-        olk_msi_identity *raw = nullptr;
-        check(olk_msi_package_identity(get(), &raw));
-        return MsiIdentity(raw);
+        return MsiIdentity(call<olk_msi_identity *>(olk_msi_package_identity, get()));
     }
 
     /**
@@ -801,30 +742,23 @@ class MsiQuery : public Handle<olk_msi_query, olk_msi_query_free> {
 public:
     /** Parses sql (throws OLK_MSI_SQL_SYNTAX with the byte offset in the message). */
     static MsiQuery prepare(const std::string &sql) {
-        olk_msi_query *raw = nullptr;
-        check(olk_msi_query_prepare(c_str(sql), &raw));
-        return MsiQuery(raw);
+        return MsiQuery(call<olk_msi_query *>(olk_msi_query_prepare, c_str(sql)));
     }
 
     /** The number of ? markers. */
     std::size_t marker_count() const {
-        std::size_t count = 0;
-        check(olk_msi_query_marker_count(get(), &count));
-        return count;
+        return call<std::size_t>(olk_msi_query_marker_count, get());
     }
 
     /** Runs the query (which must have no markers) against package. */
     MsiView execute(const MsiPackage &package) const {
-        olk_msi_view *raw = nullptr;
-        check(olk_msi_query_execute(get(), package.get(), nullptr, &raw));
-        return MsiView(raw);
+        return MsiView(call<olk_msi_view *>(olk_msi_query_execute, get(), package.get(), nullptr));
     }
 
     /** Runs the query with its markers bound to fields 1, 2... of params. */
     MsiView execute(const MsiPackage &package, const MsiRecord &params) const {
-        olk_msi_view *raw = nullptr;
-        check(olk_msi_query_execute(get(), package.get(), params.get(), &raw));
-        return MsiView(raw);
+        return MsiView(
+            call<olk_msi_view *>(olk_msi_query_execute, get(), package.get(), params.get()));
     }
 
 private:
