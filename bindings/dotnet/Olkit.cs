@@ -9,7 +9,8 @@
 //   (Encoding.UTF8 + Marshal.AllocHGlobal/Copy, NUL-terminated).
 // - Status: the OLK_* codes. Library.Check throws OlkitException (status +
 //   last error message) on anything but Status.Ok.
-// - OlkitHandle: the SafeHandle base of every handle type.
+// - OlkitHandle: the SafeHandle base of every handle type; OlkitObject<THandle>:
+//   the base of every wrapper class (Handle, Dispose, Get for one output).
 // - Library: the managed wrappers of the core functions.
 // - RegFile (with RegFormat, RegEncoding, RegType, RegKey, RegEntry,
 //   RegValue, RegWarning): a .reg file, over olk_reg_file.
@@ -36,11 +37,10 @@
 //     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
 //     public static extern void olk_reg_file_free(IntPtr file);
 //
-//     // a public wrapper class:
-//     public sealed class RegFile : IDisposable
+//     // a public wrapper class (OlkitObject gives it Handle and Dispose):
+//     public sealed class RegFile : OlkitObject<RegFileHandle>
 //     {
-//         private readonly RegFileHandle handle;
-//         private RegFile(RegFileHandle handle) { this.handle = handle; }
+//         private RegFile(RegFileHandle handle) : base(handle) { }
 //         public static RegFile Parse(string text)
 //         {
 //             RegFileHandle handle;
@@ -50,7 +50,7 @@
 //             }
 //             return new RegFile(handle);
 //         }
-//         public void Dispose() { handle.Dispose(); }
+//         public uint Format { get { return Get<uint>(Native.olk_reg_file_format); } }
 //     }
 //
 // Functions that take a handle declare it as the SafeHandle subclass
@@ -417,6 +417,43 @@ namespace Olkit
         }
     }
 
+    /// <summary>Base of the wrapper classes (RegFile, MsiPackage...): owns
+    /// one handle, closed by Dispose, after which calls throw
+    /// ObjectDisposedException.</summary>
+    public abstract class OlkitObject<THandle> : IDisposable where THandle : OlkitHandle
+    {
+        /// <summary>The owned handle, what the Native functions take.</summary>
+        protected readonly THandle handle;
+
+        protected OlkitObject(THandle handle)
+        {
+            this.handle = handle;
+        }
+
+        /// <summary>The underlying handle, for calls through Native.</summary>
+        public THandle Handle
+        {
+            get { return handle; }
+        }
+
+        public void Dispose()
+        {
+            handle.Dispose();
+        }
+
+        /// <summary>A Native function of the handle alone with one output.</summary>
+        protected delegate int Getter<T>(THandle handle, out T value);
+
+        /// <summary>Calls f on the handle and returns its output (throws
+        /// OlkitException on failure, as Library.Check).</summary>
+        protected T Get<T>(Getter<T> f)
+        {
+            T value;
+            Library.Check(f(handle, out value));
+            return value;
+        }
+    }
+
     /// <summary>An olk_reg_file handle (released with olk_reg_file_free).</summary>
     public sealed class RegFileHandle : OlkitHandle
     {
@@ -642,6 +679,19 @@ namespace Olkit
             }
             throw new OlkitException(status, message);
         }
+
+        /// <summary>Check for a call where the status absent means "not
+        /// there" (Status.RegNotFound...): false for it, true for Status.Ok;
+        /// throws for the rest.</summary>
+        public static bool CheckFound(int status, int absent)
+        {
+            if (status == absent)
+            {
+                return false;
+            }
+            Check(status);
+            return true;
+        }
     }
 
     /// <summary>The two .reg file formats (olk_reg_format).</summary>
@@ -832,19 +882,10 @@ namespace Olkit
     /// Failures throw OlkitException with an Olkit.Status code (RegSyntax,
     /// RegNotFound...). Reading members may run on several threads at once;
     /// an edit must not run concurrently with any other call.</summary>
-    public sealed class RegFile : IDisposable
+    public sealed class RegFile : OlkitObject<RegFileHandle>
     {
-        private readonly RegFileHandle handle;
-
-        private RegFile(RegFileHandle handle)
+        private RegFile(RegFileHandle handle) : base(handle)
         {
-            this.handle = handle;
-        }
-
-        /// <summary>The underlying handle, for calls through Native.</summary>
-        public RegFileHandle Handle
-        {
-            get { return handle; }
         }
 
         /// <summary>Parses a .reg file from its bytes (any encoding regedit
@@ -888,22 +929,12 @@ namespace Olkit
 
         public RegFormat Format
         {
-            get
-            {
-                uint format;
-                Library.Check(Native.olk_reg_file_format(handle, out format));
-                return (RegFormat)format;
-            }
+            get { return (RegFormat)Get<uint>(Native.olk_reg_file_format); }
         }
 
         public RegEncoding Encoding
         {
-            get
-            {
-                uint encoding;
-                Library.Check(Native.olk_reg_file_encoding(handle, out encoding));
-                return (RegEncoding)encoding;
-            }
+            get { return (RegEncoding)Get<uint>(Native.olk_reg_file_encoding); }
         }
 
         /// <summary>The lines lenient reading skipped, in file order.</summary>
@@ -911,15 +942,13 @@ namespace Olkit
         {
             get
             {
-                UIntPtr count;
-                Library.Check(Native.olk_reg_file_warning_count(handle, out count));
-                var warnings = new RegWarning[ToInt(count)];
+                var warnings = new RegWarning[Sizes.ToInt(Get<UIntPtr>(Native.olk_reg_file_warning_count))];
                 for (int i = 0; i < warnings.Length; i++)
                 {
                     UIntPtr line, column;
                     IntPtr message;
                     Library.Check(Native.olk_reg_file_warning(handle, (UIntPtr)i, out line, out column, out message));
-                    warnings[i] = new RegWarning(ToInt(line), ToInt(column), Utf8.Take(message));
+                    warnings[i] = new RegWarning(Sizes.ToInt(line), Sizes.ToInt(column), Utf8.Take(message));
                 }
                 return warnings;
             }
@@ -930,16 +959,14 @@ namespace Olkit
         {
             get
             {
-                UIntPtr count;
-                Library.Check(Native.olk_reg_file_key_count(handle, out count));
-                var keys = new RegKey[ToInt(count)];
+                var keys = new RegKey[Sizes.ToInt(Get<UIntPtr>(Native.olk_reg_file_key_count))];
                 for (int i = 0; i < keys.Length; i++)
                 {
                     IntPtr path;
                     byte deletion;
                     UIntPtr line;
                     Library.Check(Native.olk_reg_file_key(handle, (UIntPtr)i, out path, out deletion, out line));
-                    keys[i] = new RegKey(i, Utf8.Take(path), deletion != 0, ToInt(line));
+                    keys[i] = new RegKey(i, Utf8.Take(path), deletion != 0, Sizes.ToInt(line));
                 }
                 return keys;
             }
@@ -948,10 +975,10 @@ namespace Olkit
         /// <summary>The entries under key line keyIndex (see Keys), in file order.</summary>
         public RegEntry[] Entries(int keyIndex)
         {
-            UIntPtr key = Index(keyIndex);
+            UIntPtr key = Sizes.Of(keyIndex, "keyIndex");
             UIntPtr count;
             Library.Check(Native.olk_reg_file_entry_count(handle, key, out count));
-            var entries = new RegEntry[ToInt(count)];
+            var entries = new RegEntry[Sizes.ToInt(count)];
             for (int i = 0; i < entries.Length; i++)
             {
                 IntPtr name, data;
@@ -961,7 +988,8 @@ namespace Olkit
                 Library.Check(Native.olk_reg_file_entry(handle, key, (UIntPtr)i, out name, out type, out deletion,
                     out data, out len, out line));
                 string text = Utf8.Take(name);
-                entries[i] = new RegEntry(text, (RegType)type, deletion != 0, Utf8.TakeBytes(data, len), ToInt(line));
+                entries[i] = new RegEntry(text, (RegType)type, deletion != 0, Utf8.TakeBytes(data, len),
+                    Sizes.ToInt(line));
             }
             return entries;
         }
@@ -976,12 +1004,11 @@ namespace Olkit
                 uint type;
                 IntPtr data;
                 UIntPtr len;
-                int status = Native.olk_reg_file_get_value(handle, k.Pointer, n.Pointer, out type, out data, out len);
-                if (status == Status.RegNotFound)
+                if (!Library.CheckFound(Native.olk_reg_file_get_value(handle, k.Pointer, n.Pointer, out type, out data,
+                    out len), Status.RegNotFound))
                 {
                     return null;
                 }
-                Library.Check(status);
                 return new RegValue((RegType)type, Utf8.TakeBytes(data, len));
             }
         }
@@ -994,15 +1021,10 @@ namespace Olkit
             using (var n = new Utf8Arg(name))
             {
                 IntPtr text;
-                int status = Native.olk_reg_file_get_string(handle, k.Pointer, n.Pointer, out text);
-                if (status == Status.RegNotFound)
-                {
-                    value = null;
-                    return false;
-                }
-                Library.Check(status);
-                value = Utf8.Take(text);
-                return true;
+                bool found = Library.CheckFound(Native.olk_reg_file_get_string(handle, k.Pointer, n.Pointer, out text),
+                    Status.RegNotFound);
+                value = found ? Utf8.Take(text) : null;
+                return found;
             }
         }
 
@@ -1029,7 +1051,7 @@ namespace Olkit
                 UIntPtr len, count;
                 Library.Check(Native.olk_reg_file_get_multi_string(handle, k.Pointer, n.Pointer, out data, out len,
                     out count));
-                return Utf8.SplitNulTerminated(Utf8.TakeBytes(data, len), ToInt(count));
+                return Utf8.SplitNulTerminated(Utf8.TakeBytes(data, len), Sizes.ToInt(count));
             }
         }
 
@@ -1219,28 +1241,10 @@ namespace Olkit
             }
         }
 
-        public void Dispose()
-        {
-            handle.Dispose();
-        }
-
-        private static UIntPtr Index(int index)
-        {
-            if (index < 0)
-            {
-                throw new ArgumentOutOfRangeException("keyIndex");
-            }
-            return (UIntPtr)index;
-        }
-
-        private static int ToInt(UIntPtr n)
-        {
-            return checked((int)n.ToUInt64());
-        }
     }
 
-    /// <summary>Conversions of the msi wrappers: field numbers, indexes and counts.</summary>
-    internal static class MsiSize
+    /// <summary>size_t conversions of the wrappers: field numbers, indexes and counts.</summary>
+    internal static class Sizes
     {
         /// <summary>A non-negative int as size_t (a negative one throws).</summary>
         internal static UIntPtr Of(int n, string name)
@@ -1292,49 +1296,36 @@ namespace Olkit
     /// <summary>A record (olk_msi_record): numbered fields (from 1), each
     /// NULL, an integer, a string or (in fetched rows) a stream. Create one
     /// to bind the ? markers of a query; MsiView.Fetch returns rows.</summary>
-    public sealed class MsiRecord : IDisposable
+    public sealed class MsiRecord : OlkitObject<MsiRecordHandle>
     {
-        private readonly MsiRecordHandle handle;
-
-        internal MsiRecord(MsiRecordHandle handle)
+        internal MsiRecord(MsiRecordHandle handle) : base(handle)
         {
-            this.handle = handle;
-        }
-
-        public MsiRecordHandle Handle
-        {
-            get { return handle; }
         }
 
         /// <summary>A record of fieldCount fields, all NULL (at most 65535).</summary>
         public static MsiRecord Create(int fieldCount)
         {
             MsiRecordHandle h;
-            Library.Check(Native.olk_msi_record_new(MsiSize.Of(fieldCount, "fieldCount"), out h));
+            Library.Check(Native.olk_msi_record_new(Sizes.Of(fieldCount, "fieldCount"), out h));
             return new MsiRecord(h);
         }
 
         public int FieldCount
         {
-            get
-            {
-                UIntPtr count;
-                Library.Check(Native.olk_msi_record_field_count(handle, out count));
-                return MsiSize.ToInt(count);
-            }
+            get { return Sizes.ToInt(Get<UIntPtr>(Native.olk_msi_record_field_count)); }
         }
 
         public MsiFieldType FieldType(int field)
         {
             uint type;
-            Library.Check(Native.olk_msi_record_field_type(handle, MsiSize.Of(field, "field"), out type));
+            Library.Check(Native.olk_msi_record_field_type(handle, Sizes.Of(field, "field"), out type));
             return (MsiFieldType)type;
         }
 
         public bool IsNull(int field)
         {
             byte isNull;
-            Library.Check(Native.olk_msi_record_is_null(handle, MsiSize.Of(field, "field"), out isNull));
+            Library.Check(Native.olk_msi_record_is_null(handle, Sizes.Of(field, "field"), out isNull));
             return isNull != 0;
         }
 
@@ -1342,7 +1333,7 @@ namespace Olkit
         public int GetInt(int field)
         {
             int value;
-            Library.Check(Native.olk_msi_record_get_int(handle, MsiSize.Of(field, "field"), out value));
+            Library.Check(Native.olk_msi_record_get_int(handle, Sizes.Of(field, "field"), out value));
             return value;
         }
 
@@ -1350,7 +1341,7 @@ namespace Olkit
         public string GetString(int field)
         {
             IntPtr value;
-            Library.Check(Native.olk_msi_record_get_string(handle, MsiSize.Of(field, "field"), out value));
+            Library.Check(Native.olk_msi_record_get_string(handle, Sizes.Of(field, "field"), out value));
             return Utf8.Take(value);
         }
 
@@ -1358,7 +1349,7 @@ namespace Olkit
         public string StreamName(int field)
         {
             IntPtr name;
-            Library.Check(Native.olk_msi_record_stream_name(handle, MsiSize.Of(field, "field"), out name));
+            Library.Check(Native.olk_msi_record_stream_name(handle, Sizes.Of(field, "field"), out name));
             return Utf8.Take(name);
         }
 
@@ -1367,18 +1358,18 @@ namespace Olkit
         {
             IntPtr data;
             UIntPtr len;
-            Library.Check(Native.olk_msi_record_read_stream(handle, MsiSize.Of(field, "field"), out data, out len));
+            Library.Check(Native.olk_msi_record_read_stream(handle, Sizes.Of(field, "field"), out data, out len));
             return Utf8.TakeBytes(data, len);
         }
 
         public void SetNull(int field)
         {
-            Library.Check(Native.olk_msi_record_set_null(handle, MsiSize.Of(field, "field")));
+            Library.Check(Native.olk_msi_record_set_null(handle, Sizes.Of(field, "field")));
         }
 
         public void SetInt(int field, int value)
         {
-            Library.Check(Native.olk_msi_record_set_int(handle, MsiSize.Of(field, "field"), value));
+            Library.Check(Native.olk_msi_record_set_int(handle, Sizes.Of(field, "field"), value));
         }
 
         /// <summary>Sets a string; "" makes the field NULL, as MsiRecordSetString does.</summary>
@@ -1386,29 +1377,16 @@ namespace Olkit
         {
             using (var v = new Utf8Arg(value))
             {
-                Library.Check(Native.olk_msi_record_set_string(handle, MsiSize.Of(field, "field"), v.Pointer));
+                Library.Check(Native.olk_msi_record_set_string(handle, Sizes.Of(field, "field"), v.Pointer));
             }
-        }
-
-        public void Dispose()
-        {
-            handle.Dispose();
         }
     }
 
     /// <summary>The rows of a query run against a package (olk_msi_view).</summary>
-    public sealed class MsiView : IDisposable
+    public sealed class MsiView : OlkitObject<MsiViewHandle>
     {
-        private readonly MsiViewHandle handle;
-
-        internal MsiView(MsiViewHandle handle)
+        internal MsiView(MsiViewHandle handle) : base(handle)
         {
-            this.handle = handle;
-        }
-
-        public MsiViewHandle Handle
-        {
-            get { return handle; }
         }
 
         /// <summary>The result columns (field i + 1 of each row is Columns[i]).</summary>
@@ -1416,9 +1394,7 @@ namespace Olkit
         {
             get
             {
-                UIntPtr count;
-                Library.Check(Native.olk_msi_view_column_count(handle, out count));
-                var columns = new MsiColumn[MsiSize.ToInt(count)];
+                var columns = new MsiColumn[Sizes.ToInt(Get<UIntPtr>(Native.olk_msi_view_column_count))];
                 for (int i = 0; i < columns.Length; i++)
                 {
                     IntPtr name, type;
@@ -1432,46 +1408,23 @@ namespace Olkit
 
         public int RowCount
         {
-            get
-            {
-                UIntPtr count;
-                Library.Check(Native.olk_msi_view_row_count(handle, out count));
-                return MsiSize.ToInt(count);
-            }
+            get { return Sizes.ToInt(Get<UIntPtr>(Native.olk_msi_view_row_count)); }
         }
 
         /// <summary>The next row; null after the last (Status.MsiNoMoreRows).</summary>
         public MsiRecord Fetch()
         {
             MsiRecordHandle row;
-            int status = Native.olk_msi_view_fetch(handle, out row);
-            if (status == Status.MsiNoMoreRows)
-            {
-                return null;
-            }
-            Library.Check(status);
-            return new MsiRecord(row);
-        }
-
-        public void Dispose()
-        {
-            handle.Dispose();
+            bool found = Library.CheckFound(Native.olk_msi_view_fetch(handle, out row), Status.MsiNoMoreRows);
+            return found ? new MsiRecord(row) : null;
         }
     }
 
     /// <summary>A parsed Windows Installer SQL SELECT (olk_msi_query), runnable against any package.</summary>
-    public sealed class MsiQuery : IDisposable
+    public sealed class MsiQuery : OlkitObject<MsiQueryHandle>
     {
-        private readonly MsiQueryHandle handle;
-
-        private MsiQuery(MsiQueryHandle handle)
+        private MsiQuery(MsiQueryHandle handle) : base(handle)
         {
-            this.handle = handle;
-        }
-
-        public MsiQueryHandle Handle
-        {
-            get { return handle; }
         }
 
         /// <summary>Parses sql (Status.MsiSqlSyntax, with the byte offset in the message).</summary>
@@ -1488,12 +1441,7 @@ namespace Olkit
         /// <summary>The number of ? markers.</summary>
         public int MarkerCount
         {
-            get
-            {
-                UIntPtr count;
-                Library.Check(Native.olk_msi_query_marker_count(handle, out count));
-                return MsiSize.ToInt(count);
-            }
+            get { return Sizes.ToInt(Get<UIntPtr>(Native.olk_msi_query_marker_count)); }
         }
 
         /// <summary>Runs the query against package, its markers bound to
@@ -1510,26 +1458,13 @@ namespace Olkit
             Library.Check(Native.olk_msi_query_execute(handle, package.Handle, bound, out view));
             return new MsiView(view);
         }
-
-        public void Dispose()
-        {
-            handle.Dispose();
-        }
     }
 
     /// <summary>The product identity of a package (olk_msi_identity).</summary>
-    public sealed class MsiIdentity : IDisposable
+    public sealed class MsiIdentity : OlkitObject<MsiIdentityHandle>
     {
-        private readonly MsiIdentityHandle handle;
-
-        internal MsiIdentity(MsiIdentityHandle handle)
+        internal MsiIdentity(MsiIdentityHandle handle) : base(handle)
         {
-            this.handle = handle;
-        }
-
-        public MsiIdentityHandle Handle
-        {
-            get { return handle; }
         }
 
         /// <summary>One value as text; null when the package does not have it.</summary>
@@ -1539,27 +1474,14 @@ namespace Olkit
             Library.Check(Native.olk_msi_identity_get(handle, (uint)field, out value));
             return Utf8.Take(value);
         }
-
-        public void Dispose()
-        {
-            handle.Dispose();
-        }
     }
 
     /// <summary>The products a .reg export of the Windows Installer keys
     /// shows registered (olk_msi_inventory).</summary>
-    public sealed class MsiInventory : IDisposable
+    public sealed class MsiInventory : OlkitObject<MsiInventoryHandle>
     {
-        private readonly MsiInventoryHandle handle;
-
-        private MsiInventory(MsiInventoryHandle handle)
+        private MsiInventory(MsiInventoryHandle handle) : base(handle)
         {
-            this.handle = handle;
-        }
-
-        public MsiInventoryHandle Handle
-        {
-            get { return handle; }
         }
 
         /// <summary>Reads the registrations of a .reg export (the .reg reader's Reg* codes on failure).</summary>
@@ -1600,29 +1522,16 @@ namespace Olkit
                 return Utf8.Take(value);
             }
         }
-
-        public void Dispose()
-        {
-            handle.Dispose();
-        }
     }
 
     /// <summary>An opened Windows Installer package (olk_msi_package):
     /// .msi, .msm, .mst, .msp. Failures throw OlkitException
     /// (Status.MsiContainer, Status.MsiNoSuchTable...). Views, records and
     /// identities keep what they need of the package alive.</summary>
-    public sealed class MsiPackage : IDisposable
+    public sealed class MsiPackage : OlkitObject<MsiPackageHandle>
     {
-        private readonly MsiPackageHandle handle;
-
-        private MsiPackage(MsiPackageHandle handle)
+        private MsiPackage(MsiPackageHandle handle) : base(handle)
         {
-            this.handle = handle;
-        }
-
-        public MsiPackageHandle Handle
-        {
-            get { return handle; }
         }
 
         public static MsiPackage Open(string path)
@@ -1648,22 +1557,12 @@ namespace Olkit
 
         public MsiKind Kind
         {
-            get
-            {
-                uint kind;
-                Library.Check(Native.olk_msi_package_kind(handle, out kind));
-                return (MsiKind)kind;
-            }
+            get { return (MsiKind)Get<uint>(Native.olk_msi_package_kind); }
         }
 
         public uint Codepage
         {
-            get
-            {
-                uint codepage;
-                Library.Check(Native.olk_msi_package_codepage(handle, out codepage));
-                return codepage;
-            }
+            get { return Get<uint>(Native.olk_msi_package_codepage); }
         }
 
         /// <summary>The stored tables in _Tables order.</summary>
@@ -1671,9 +1570,7 @@ namespace Olkit
         {
             get
             {
-                UIntPtr count;
-                Library.Check(Native.olk_msi_package_table_count(handle, out count));
-                var names = new string[MsiSize.ToInt(count)];
+                var names = new string[Sizes.ToInt(Get<UIntPtr>(Native.olk_msi_package_table_count))];
                 for (int i = 0; i < names.Length; i++)
                 {
                     IntPtr name;
@@ -1691,7 +1588,7 @@ namespace Olkit
             {
                 UIntPtr count;
                 Library.Check(Native.olk_msi_package_column_count(handle, t.Pointer, out count));
-                var columns = new MsiColumn[MsiSize.ToInt(count)];
+                var columns = new MsiColumn[Sizes.ToInt(count)];
                 for (int i = 0; i < columns.Length; i++)
                 {
                     IntPtr name, type;
@@ -1743,17 +1640,13 @@ namespace Olkit
         /// <summary>The summary information as JSON: [{"id":2,"name":"Title","value":"..."}, ...].</summary>
         public string SummaryJson()
         {
-            IntPtr json;
-            Library.Check(Native.olk_msi_package_summary_json(handle, out json));
-            return Utf8.Take(json);
+            return Utf8.Take(Get<IntPtr>(Native.olk_msi_package_summary_json));
         }
 
         /// <summary>The product identity, read in one call.</summary>
         public MsiIdentity Identity()
         {
-            MsiIdentityHandle h;
-            Library.Check(Native.olk_msi_package_identity(handle, out h));
-            return new MsiIdentity(h);
+            return new MsiIdentity(Get<MsiIdentityHandle>(Native.olk_msi_package_identity));
         }
 
         /// <summary>FindRelatedProducts against the inventory's products that
@@ -1773,11 +1666,6 @@ namespace Olkit
                     u.Pointer, out verdict, out report));
                 return new MsiRelated((MsiVerdict)verdict, Utf8.Take(report));
             }
-        }
-
-        public void Dispose()
-        {
-            handle.Dispose();
         }
     }
 }
