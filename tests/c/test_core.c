@@ -80,9 +80,6 @@ static void test_free_functions_accept_null(void) {
 
 #if defined(OLKIT_TEST_PANIC)
 
-/* "Grüße" spelled in UTF-8 bytes, so the source stays ASCII. */
-#define GRUESSE "Gr\xc3\xbc\xc3\x9f" "e"
-
 static void test_echo_string(void) {
     char sentinel = 's';
     char *out = NULL;

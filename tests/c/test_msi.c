@@ -28,7 +28,6 @@
 #define PRODUCT_CODE "{1B7E2C90-3D4F-4A5B-9C6D-7E8F90A1B2C3}"
 #define UPGRADE_CODE "{0E2C8B6A-1F3D-4A5B-8C7D-9E0F1A2B3C4D}"
 #define PRODUCT_VERSION "1.5.2.7"
-#define GRUESSE "Gr\xc3\xbc\xc3\x9f" "e"
 static const uint8_t BLOB[] = {'o', 'l', 'k', 'i', 't', ' ', 'f', 'f', 'i', ' ',
                                'b', 'l', 'o', 'b', 0,   1,   2,   0xff};
 
@@ -40,57 +39,9 @@ static const uint8_t BLOB[] = {'o', 'l', 'k', 'i', 't', ' ', 'f', 'f', 'i', ' ',
 #define OTHER_USER "S-1-5-21-3623811015-3361044348-30300820-1014"
 #define INVENTORY "crates/msi-query/tests/fixtures/inventory/installed-products.reg"
 
-/* A lone continuation byte: not UTF-8. */
-#define BAD_UTF8 "ab\xff"
-
-typedef struct {
-    uint8_t *data;
-    size_t len;
-} bytes;
-
-static void bytes_free(bytes b) { free(b.data); }
-
-static bytes read_file(const char *path) {
-    bytes out = {NULL, 0};
-    FILE *f = fopen(path, "rb");
-    long size;
-    if (f == NULL) {
-        fprintf(stderr, "cannot open %s\n", path);
-        return out;
-    }
-    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        out.data = (uint8_t *)malloc((size_t)size + 1);
-        out.len = fread(out.data, 1, (size_t)size, f);
-        out.data[out.len] = 0; /* usable as text */
-    }
-    fclose(f);
-    return out;
-}
-
-/* $dir_variable/relative, in one of two static buffers (two may be in use). */
-static const char *env_path(const char *variable, const char *relative) {
-    static char paths[2][4096];
-    static int which = 0;
-    const char *root = getenv(variable);
-    char *path = paths[which];
-    which = 1 - which;
-    snprintf(path, sizeof paths[0], "%s/%s", root != NULL ? root : ".", relative);
-    return path;
-}
-
 static const char *fixture(const char *name) { return env_path("OLKIT_MSI_FIXTURES", name); }
 
 static bytes read_fixture(const char *name) { return read_file(fixture(name)); }
-
-/* Whether `text` is `expected`; frees `text`. */
-static int string_is(char *text, const char *expected) {
-    int same = text != NULL && strcmp(text, expected) == 0;
-    if (!same) {
-        fprintf(stderr, "    got \"%s\", expected \"%s\"\n", text ? text : "(null)", expected);
-    }
-    olk_string_free(text);
-    return same;
-}
 
 /* Whether `text` contains `needle` (reported if not); does not free. */
 static int has(const char *text, const char *needle) {
@@ -109,10 +60,6 @@ static size_t count_of(const char *text, const char *needle) {
         at += strlen(needle);
     }
     return count;
-}
-
-static int same_bytes(const uint8_t *data, size_t len, const uint8_t *expected, size_t expected_len) {
-    return len == expected_len && (len == 0 || memcmp(data, expected, len) == 0);
 }
 
 /* Line `n` (0-based) of an IDT text (CR LF line ends) into `buf`; 0 if missing. */
@@ -228,7 +175,7 @@ static int field_is_string(const olk_msi_record *record, size_t field, const cha
 }
 
 static olk_msi_inventory *parse_inventory_file(void) {
-    bytes reg = read_file(env_path("OLKIT_SOURCE_DIR", INVENTORY));
+    bytes reg = read_file(source_path(INVENTORY));
     olk_msi_inventory *inventory = NULL;
     CHECK(reg.len > 0);
     CHECK_STATUS(olk_msi_inventory_parse(reg.data, reg.len, &inventory), OLK_OK);
@@ -302,7 +249,7 @@ static void test_open_path_and_bytes(void) {
 
 static void test_open_errors(void) {
     olk_msi_package *package = NULL;
-    const char *reg = env_path("OLKIT_SOURCE_DIR", INVENTORY);
+    const char *reg = source_path(INVENTORY);
     static const uint8_t garbage[] = "this is not a compound file, but it is long enough to look";
     CHECK_STATUS(olk_msi_package_open(fixture("no-such.msi"), &package), OLK_IO);
     CHECK(check_last_error_contains("no-such.msi"));
@@ -1066,105 +1013,98 @@ static void test_null_arguments(void) {
     if (v == NULL || id == NULL || r == NULL) {
         return;
     }
-#define NULL_ARG(call, arg)                                     \
-    do {                                                        \
-        CHECK_STATUS(call, OLK_NULL_ARGUMENT);                  \
-        CHECK(check_last_error_contains("argument `" arg "`")); \
-    } while (0)
+    CHECK_NULL_ARG(olk_msi_package_open(NULL, &package_out), "path");
+    CHECK_NULL_ARG(olk_msi_package_open(fixture("fixture.msi"), NULL), "out");
+    CHECK_NULL_ARG(olk_msi_package_open_bytes(NULL, 3, &package_out), "data");
+    CHECK_NULL_ARG(olk_msi_package_open_bytes(&byte, 1, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_package_kind(NULL, &u32), "package");
+    CHECK_NULL_ARG(olk_msi_package_kind(p, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_package_codepage(NULL, &u32), "package");
+    CHECK_NULL_ARG(olk_msi_package_codepage(p, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_package_table_count(NULL, &size), "package");
+    CHECK_NULL_ARG(olk_msi_package_table_count(p, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_package_table_name(NULL, 0, &text), "package");
+    CHECK_NULL_ARG(olk_msi_package_table_name(p, 0, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_package_column_count(NULL, "File", &size), "package");
+    CHECK_NULL_ARG(olk_msi_package_column_count(p, NULL, &size), "table");
+    CHECK_NULL_ARG(olk_msi_package_column_count(p, "File", NULL), "out");
+    CHECK_NULL_ARG(olk_msi_package_column(NULL, "File", 0, &text, &text2, &flag), "package");
+    CHECK_NULL_ARG(olk_msi_package_column(p, NULL, 0, &text, &text2, &flag), "table");
+    CHECK_NULL_ARG(olk_msi_package_column(p, "File", 0, NULL, &text2, &flag), "name");
+    CHECK_NULL_ARG(olk_msi_package_column(p, "File", 0, &text, NULL, &flag), "type");
+    CHECK_NULL_ARG(olk_msi_package_column(p, "File", 0, &text, &text2, NULL), "is_key");
+    CHECK_NULL_ARG(olk_msi_package_property(NULL, "ProductCode", &text), "package");
+    CHECK_NULL_ARG(olk_msi_package_property(p, NULL, &text), "name");
+    CHECK_NULL_ARG(olk_msi_package_property(p, "ProductCode", NULL), "out");
+    CHECK_NULL_ARG(olk_msi_package_read_stream(NULL, "Binary.Blob", &data, &size), "package");
+    CHECK_NULL_ARG(olk_msi_package_read_stream(p, NULL, &data, &size), "name");
+    CHECK_NULL_ARG(olk_msi_package_read_stream(p, "Binary.Blob", NULL, &size), "data");
+    CHECK_NULL_ARG(olk_msi_package_read_stream(p, "Binary.Blob", &data, NULL), "len");
+    CHECK_NULL_ARG(olk_msi_package_export_table(NULL, "File", &data, &size), "package");
+    CHECK_NULL_ARG(olk_msi_package_export_table(p, NULL, &data, &size), "table");
+    CHECK_NULL_ARG(olk_msi_package_export_table(p, "File", NULL, &size), "data");
+    CHECK_NULL_ARG(olk_msi_package_export_table(p, "File", &data, NULL), "len");
+    CHECK_NULL_ARG(olk_msi_package_summary_json(NULL, &text), "package");
+    CHECK_NULL_ARG(olk_msi_package_summary_json(p, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_package_identity(NULL, &identity_out), "package");
+    CHECK_NULL_ARG(olk_msi_package_identity(p, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_identity_get(NULL, OLK_MSI_IDENTITY_PRODUCT_CODE, &text), "identity");
+    CHECK_NULL_ARG(olk_msi_identity_get(id, OLK_MSI_IDENTITY_PRODUCT_CODE, NULL), "out");
 
-    NULL_ARG(olk_msi_package_open(NULL, &package_out), "path");
-    NULL_ARG(olk_msi_package_open(fixture("fixture.msi"), NULL), "out");
-    NULL_ARG(olk_msi_package_open_bytes(NULL, 3, &package_out), "data");
-    NULL_ARG(olk_msi_package_open_bytes(&byte, 1, NULL), "out");
-    NULL_ARG(olk_msi_package_kind(NULL, &u32), "package");
-    NULL_ARG(olk_msi_package_kind(p, NULL), "out");
-    NULL_ARG(olk_msi_package_codepage(NULL, &u32), "package");
-    NULL_ARG(olk_msi_package_codepage(p, NULL), "out");
-    NULL_ARG(olk_msi_package_table_count(NULL, &size), "package");
-    NULL_ARG(olk_msi_package_table_count(p, NULL), "out");
-    NULL_ARG(olk_msi_package_table_name(NULL, 0, &text), "package");
-    NULL_ARG(olk_msi_package_table_name(p, 0, NULL), "out");
-    NULL_ARG(olk_msi_package_column_count(NULL, "File", &size), "package");
-    NULL_ARG(olk_msi_package_column_count(p, NULL, &size), "table");
-    NULL_ARG(olk_msi_package_column_count(p, "File", NULL), "out");
-    NULL_ARG(olk_msi_package_column(NULL, "File", 0, &text, &text2, &flag), "package");
-    NULL_ARG(olk_msi_package_column(p, NULL, 0, &text, &text2, &flag), "table");
-    NULL_ARG(olk_msi_package_column(p, "File", 0, NULL, &text2, &flag), "name");
-    NULL_ARG(olk_msi_package_column(p, "File", 0, &text, NULL, &flag), "type");
-    NULL_ARG(olk_msi_package_column(p, "File", 0, &text, &text2, NULL), "is_key");
-    NULL_ARG(olk_msi_package_property(NULL, "ProductCode", &text), "package");
-    NULL_ARG(olk_msi_package_property(p, NULL, &text), "name");
-    NULL_ARG(olk_msi_package_property(p, "ProductCode", NULL), "out");
-    NULL_ARG(olk_msi_package_read_stream(NULL, "Binary.Blob", &data, &size), "package");
-    NULL_ARG(olk_msi_package_read_stream(p, NULL, &data, &size), "name");
-    NULL_ARG(olk_msi_package_read_stream(p, "Binary.Blob", NULL, &size), "data");
-    NULL_ARG(olk_msi_package_read_stream(p, "Binary.Blob", &data, NULL), "len");
-    NULL_ARG(olk_msi_package_export_table(NULL, "File", &data, &size), "package");
-    NULL_ARG(olk_msi_package_export_table(p, NULL, &data, &size), "table");
-    NULL_ARG(olk_msi_package_export_table(p, "File", NULL, &size), "data");
-    NULL_ARG(olk_msi_package_export_table(p, "File", &data, NULL), "len");
-    NULL_ARG(olk_msi_package_summary_json(NULL, &text), "package");
-    NULL_ARG(olk_msi_package_summary_json(p, NULL), "out");
-    NULL_ARG(olk_msi_package_identity(NULL, &identity_out), "package");
-    NULL_ARG(olk_msi_package_identity(p, NULL), "out");
-    NULL_ARG(olk_msi_identity_get(NULL, OLK_MSI_IDENTITY_PRODUCT_CODE, &text), "identity");
-    NULL_ARG(olk_msi_identity_get(id, OLK_MSI_IDENTITY_PRODUCT_CODE, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_query_prepare(NULL, &query_out), "sql");
+    CHECK_NULL_ARG(olk_msi_query_prepare("SELECT * FROM `File`", NULL), "out");
+    CHECK_NULL_ARG(olk_msi_query_marker_count(NULL, &size), "query");
+    CHECK_NULL_ARG(olk_msi_query_marker_count(q, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_query_execute(NULL, p, NULL, &view_out), "query");
+    CHECK_NULL_ARG(olk_msi_query_execute(q, NULL, NULL, &view_out), "package");
+    CHECK_NULL_ARG(olk_msi_query_execute(q, p, NULL, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_view_column_count(NULL, &size), "view");
+    CHECK_NULL_ARG(olk_msi_view_column_count(v, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_view_column(NULL, 1, &text, &text2), "view");
+    CHECK_NULL_ARG(olk_msi_view_column(v, 1, NULL, &text2), "name");
+    CHECK_NULL_ARG(olk_msi_view_column(v, 1, &text, NULL), "type");
+    CHECK_NULL_ARG(olk_msi_view_row_count(NULL, &size), "view");
+    CHECK_NULL_ARG(olk_msi_view_row_count(v, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_view_fetch(NULL, &record_out), "view");
+    CHECK_NULL_ARG(olk_msi_view_fetch(v, NULL), "out");
 
-    NULL_ARG(olk_msi_query_prepare(NULL, &query_out), "sql");
-    NULL_ARG(olk_msi_query_prepare("SELECT * FROM `File`", NULL), "out");
-    NULL_ARG(olk_msi_query_marker_count(NULL, &size), "query");
-    NULL_ARG(olk_msi_query_marker_count(q, NULL), "out");
-    NULL_ARG(olk_msi_query_execute(NULL, p, NULL, &view_out), "query");
-    NULL_ARG(olk_msi_query_execute(q, NULL, NULL, &view_out), "package");
-    NULL_ARG(olk_msi_query_execute(q, p, NULL, NULL), "out");
-    NULL_ARG(olk_msi_view_column_count(NULL, &size), "view");
-    NULL_ARG(olk_msi_view_column_count(v, NULL), "out");
-    NULL_ARG(olk_msi_view_column(NULL, 1, &text, &text2), "view");
-    NULL_ARG(olk_msi_view_column(v, 1, NULL, &text2), "name");
-    NULL_ARG(olk_msi_view_column(v, 1, &text, NULL), "type");
-    NULL_ARG(olk_msi_view_row_count(NULL, &size), "view");
-    NULL_ARG(olk_msi_view_row_count(v, NULL), "out");
-    NULL_ARG(olk_msi_view_fetch(NULL, &record_out), "view");
-    NULL_ARG(olk_msi_view_fetch(v, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_record_new(1, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_record_field_count(NULL, &size), "record");
+    CHECK_NULL_ARG(olk_msi_record_field_count(r, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_record_set_null(NULL, 1), "record");
+    CHECK_NULL_ARG(olk_msi_record_set_int(NULL, 1, 1), "record");
+    CHECK_NULL_ARG(olk_msi_record_set_string(NULL, 1, "x"), "record");
+    CHECK_NULL_ARG(olk_msi_record_set_string(r, 1, NULL), "value");
+    CHECK_NULL_ARG(olk_msi_record_field_type(NULL, 1, &u32), "record");
+    CHECK_NULL_ARG(olk_msi_record_field_type(r, 1, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_record_is_null(NULL, 1, &flag), "record");
+    CHECK_NULL_ARG(olk_msi_record_is_null(r, 1, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_record_get_int(NULL, 1, &i32), "record");
+    CHECK_NULL_ARG(olk_msi_record_get_int(r, 1, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_record_get_string(NULL, 1, &text), "record");
+    CHECK_NULL_ARG(olk_msi_record_get_string(r, 1, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_record_stream_name(NULL, 2, &text), "record");
+    CHECK_NULL_ARG(olk_msi_record_stream_name(r, 2, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_record_read_stream(NULL, 2, &data, &size), "record");
+    CHECK_NULL_ARG(olk_msi_record_read_stream(r, 2, NULL, &size), "data");
+    CHECK_NULL_ARG(olk_msi_record_read_stream(r, 2, &data, NULL), "len");
 
-    NULL_ARG(olk_msi_record_new(1, NULL), "out");
-    NULL_ARG(olk_msi_record_field_count(NULL, &size), "record");
-    NULL_ARG(olk_msi_record_field_count(r, NULL), "out");
-    NULL_ARG(olk_msi_record_set_null(NULL, 1), "record");
-    NULL_ARG(olk_msi_record_set_int(NULL, 1, 1), "record");
-    NULL_ARG(olk_msi_record_set_string(NULL, 1, "x"), "record");
-    NULL_ARG(olk_msi_record_set_string(r, 1, NULL), "value");
-    NULL_ARG(olk_msi_record_field_type(NULL, 1, &u32), "record");
-    NULL_ARG(olk_msi_record_field_type(r, 1, NULL), "out");
-    NULL_ARG(olk_msi_record_is_null(NULL, 1, &flag), "record");
-    NULL_ARG(olk_msi_record_is_null(r, 1, NULL), "out");
-    NULL_ARG(olk_msi_record_get_int(NULL, 1, &i32), "record");
-    NULL_ARG(olk_msi_record_get_int(r, 1, NULL), "out");
-    NULL_ARG(olk_msi_record_get_string(NULL, 1, &text), "record");
-    NULL_ARG(olk_msi_record_get_string(r, 1, NULL), "out");
-    NULL_ARG(olk_msi_record_stream_name(NULL, 2, &text), "record");
-    NULL_ARG(olk_msi_record_stream_name(r, 2, NULL), "out");
-    NULL_ARG(olk_msi_record_read_stream(NULL, 2, &data, &size), "record");
-    NULL_ARG(olk_msi_record_read_stream(r, 2, NULL, &size), "data");
-    NULL_ARG(olk_msi_record_read_stream(r, 2, &data, NULL), "len");
-
-    NULL_ARG(olk_msi_inventory_parse(NULL, 3, &inventory_out), "data");
-    NULL_ARG(olk_msi_inventory_parse(&byte, 1, NULL), "out");
-    NULL_ARG(olk_msi_inventory_products_json(NULL, NULL, &text), "inventory");
-    NULL_ARG(olk_msi_inventory_products_json(inv, NULL, NULL), "out");
-    NULL_ARG(olk_msi_inventory_product_info(NULL, PRODUCT_CODE, NULL, OLK_MSI_CONTEXT_MACHINE, "State", &text),
-             "inventory");
-    NULL_ARG(olk_msi_inventory_product_info(inv, NULL, NULL, OLK_MSI_CONTEXT_MACHINE, "State", &text),
-             "product_code");
-    NULL_ARG(olk_msi_inventory_product_info(inv, PRODUCT_CODE, NULL, OLK_MSI_CONTEXT_MACHINE, NULL, &text),
-             "property");
-    NULL_ARG(olk_msi_inventory_product_info(inv, PRODUCT_CODE, NULL, OLK_MSI_CONTEXT_MACHINE, "State", NULL),
-             "out");
-    NULL_ARG(olk_msi_package_find_related_products(NULL, inv, OLK_MSI_SCOPE_ALL, NULL, &u32, &text), "package");
-    NULL_ARG(olk_msi_package_find_related_products(p, NULL, OLK_MSI_SCOPE_ALL, NULL, &u32, &text), "inventory");
-    NULL_ARG(olk_msi_package_find_related_products(p, inv, OLK_MSI_SCOPE_ALL, NULL, NULL, &text), "verdict");
-    NULL_ARG(olk_msi_package_find_related_products(p, inv, OLK_MSI_SCOPE_ALL, NULL, &u32, NULL), "report");
-#undef NULL_ARG
+    CHECK_NULL_ARG(olk_msi_inventory_parse(NULL, 3, &inventory_out), "data");
+    CHECK_NULL_ARG(olk_msi_inventory_parse(&byte, 1, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_inventory_products_json(NULL, NULL, &text), "inventory");
+    CHECK_NULL_ARG(olk_msi_inventory_products_json(inv, NULL, NULL), "out");
+    CHECK_NULL_ARG(olk_msi_inventory_product_info(NULL, PRODUCT_CODE, NULL, OLK_MSI_CONTEXT_MACHINE, "State", &text),
+                   "inventory");
+    CHECK_NULL_ARG(olk_msi_inventory_product_info(inv, NULL, NULL, OLK_MSI_CONTEXT_MACHINE, "State", &text),
+                   "product_code");
+    CHECK_NULL_ARG(olk_msi_inventory_product_info(inv, PRODUCT_CODE, NULL, OLK_MSI_CONTEXT_MACHINE, NULL, &text),
+                   "property");
+    CHECK_NULL_ARG(olk_msi_inventory_product_info(inv, PRODUCT_CODE, NULL, OLK_MSI_CONTEXT_MACHINE, "State", NULL),
+                   "out");
+    CHECK_NULL_ARG(olk_msi_package_find_related_products(NULL, inv, OLK_MSI_SCOPE_ALL, NULL, &u32, &text), "package");
+    CHECK_NULL_ARG(olk_msi_package_find_related_products(p, NULL, OLK_MSI_SCOPE_ALL, NULL, &u32, &text), "inventory");
+    CHECK_NULL_ARG(olk_msi_package_find_related_products(p, inv, OLK_MSI_SCOPE_ALL, NULL, NULL, &text), "verdict");
+    CHECK_NULL_ARG(olk_msi_package_find_related_products(p, inv, OLK_MSI_SCOPE_ALL, NULL, &u32, NULL), "report");
 
     /* No output was written, and the record was not changed. */
     CHECK(u32 == 7 && i32 == 7 && size == 7 && flag == 7);
@@ -1197,31 +1137,24 @@ static void test_invalid_utf8_arguments(void) {
     if (p == NULL || inv == NULL || r == NULL) {
         return;
     }
-#define BAD_ARG(call, arg)                                                                    \
-    do {                                                                                      \
-        CHECK_STATUS(call, OLK_INVALID_UTF8);                                                 \
-        CHECK(check_last_error_contains("argument `" arg "` is not valid UTF-8: invalid byte at offset 2")); \
-    } while (0)
-
-    BAD_ARG(olk_msi_package_open(BAD_UTF8, &package_out), "path");
-    BAD_ARG(olk_msi_package_column_count(p, BAD_UTF8, &size), "table");
-    BAD_ARG(olk_msi_package_column(p, BAD_UTF8, 0, &text, &text2, &flag), "table");
-    BAD_ARG(olk_msi_package_property(p, BAD_UTF8, &text), "name");
-    BAD_ARG(olk_msi_package_read_stream(p, BAD_UTF8, &data, &size), "name");
-    BAD_ARG(olk_msi_package_export_table(p, BAD_UTF8, &data, &size), "table");
-    BAD_ARG(olk_msi_query_prepare(BAD_UTF8, &query_out), "sql");
-    BAD_ARG(olk_msi_record_set_string(r, 1, BAD_UTF8), "value");
-    BAD_ARG(olk_msi_inventory_products_json(inv, BAD_UTF8, &text), "upgrade_code");
-    BAD_ARG(olk_msi_inventory_product_info(inv, BAD_UTF8, NULL, OLK_MSI_CONTEXT_MACHINE, "State", &text),
-            "product_code");
-    BAD_ARG(olk_msi_inventory_product_info(inv, SAMPLE_USER, BAD_UTF8, OLK_MSI_CONTEXT_USER_UNMANAGED,
-                                           "State", &text),
-            "user_sid");
-    BAD_ARG(olk_msi_inventory_product_info(inv, SAMPLE_MACHINE, NULL, OLK_MSI_CONTEXT_MACHINE, BAD_UTF8, &text),
-            "property");
-    BAD_ARG(olk_msi_package_find_related_products(p, inv, OLK_MSI_SCOPE_USER, BAD_UTF8, &u32, &text),
-            "user_sid");
-#undef BAD_ARG
+    CHECK_BAD_UTF8_ARG(olk_msi_package_open(BAD_UTF8, &package_out), "path");
+    CHECK_BAD_UTF8_ARG(olk_msi_package_column_count(p, BAD_UTF8, &size), "table");
+    CHECK_BAD_UTF8_ARG(olk_msi_package_column(p, BAD_UTF8, 0, &text, &text2, &flag), "table");
+    CHECK_BAD_UTF8_ARG(olk_msi_package_property(p, BAD_UTF8, &text), "name");
+    CHECK_BAD_UTF8_ARG(olk_msi_package_read_stream(p, BAD_UTF8, &data, &size), "name");
+    CHECK_BAD_UTF8_ARG(olk_msi_package_export_table(p, BAD_UTF8, &data, &size), "table");
+    CHECK_BAD_UTF8_ARG(olk_msi_query_prepare(BAD_UTF8, &query_out), "sql");
+    CHECK_BAD_UTF8_ARG(olk_msi_record_set_string(r, 1, BAD_UTF8), "value");
+    CHECK_BAD_UTF8_ARG(olk_msi_inventory_products_json(inv, BAD_UTF8, &text), "upgrade_code");
+    CHECK_BAD_UTF8_ARG(olk_msi_inventory_product_info(inv, BAD_UTF8, NULL, OLK_MSI_CONTEXT_MACHINE, "State", &text),
+                       "product_code");
+    CHECK_BAD_UTF8_ARG(olk_msi_inventory_product_info(inv, SAMPLE_USER, BAD_UTF8, OLK_MSI_CONTEXT_USER_UNMANAGED,
+                                                      "State", &text),
+                       "user_sid");
+    CHECK_BAD_UTF8_ARG(olk_msi_inventory_product_info(inv, SAMPLE_MACHINE, NULL, OLK_MSI_CONTEXT_MACHINE, BAD_UTF8, &text),
+                       "property");
+    CHECK_BAD_UTF8_ARG(olk_msi_package_find_related_products(p, inv, OLK_MSI_SCOPE_USER, BAD_UTF8, &u32, &text),
+                       "user_sid");
     CHECK(package_out == NULL && query_out == NULL && text == NULL && text2 == NULL && data == NULL);
     CHECK(size == 0 && flag == 0 && u32 == 0);
     CHECK_STATUS(olk_msi_record_field_type(r, 1, &u32), OLK_OK);

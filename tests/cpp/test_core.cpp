@@ -4,11 +4,10 @@
 // ffi/tests/languages.rs.
 #include "olkit.hpp"
 
-#include "check.h"
+#include "check.hpp"
 
 #include <cstdint>
 #include <cstdio>
-#include <exception>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -16,30 +15,6 @@
 #include <vector>
 
 namespace {
-
-// Runs f, which must throw olkit::Error with `status` and a message
-// containing `needle`.
-template <typename F>
-void check_throws(F &&f, olk_status status, const std::string &needle, const char *file,
-                  int line) {
-    try {
-        std::forward<F>(f)();
-        check_record(0, file, line, "expected olkit::Error, nothing was thrown");
-    } catch (const olkit::Error &e) {
-        check_record(e.status() == status, file, line, "olkit::Error::status()");
-        check_record(std::string(e.what()).find(needle) != std::string::npos, file, line,
-                     "olkit::Error::what() contains the expected text");
-        if (e.status() != status || std::string(e.what()).find(needle) == std::string::npos) {
-            std::fprintf(stderr, "    got status %d, message \"%s\"\n", static_cast<int>(e.status()),
-                         e.what());
-        }
-    } catch (const std::exception &e) {
-        check_record(0, file, line, "expected olkit::Error, another exception was thrown");
-        std::fprintf(stderr, "    %s\n", e.what());
-    }
-}
-#define CHECK_THROWS(expr, status, needle) \
-    check_throws([&] { expr; }, (status), (needle), __FILE__, __LINE__)
 
 void test_versions() {
     CHECK(olkit::version() == OLKIT_EXPECTED_VERSION);
@@ -89,25 +64,18 @@ void test_c_str_refuses_embedded_nul() {
 
 // Wrappers of the test exports, written the way olkit.hpp wraps real ones.
 std::string echo_string(const std::string &text) {
-    char *out = nullptr;
-    olkit::check(olk_test_echo_string(olkit::c_str(text), &out));
-    return olkit::take_string(out);
+    return olkit::call_string(olk_test_echo_string, olkit::c_str(text));
 }
 
 std::vector<std::uint8_t> echo_bytes(const std::vector<std::uint8_t> &data) {
-    std::uint8_t *out = nullptr;
-    std::size_t len = 0;
-    olkit::check(olk_test_echo_bytes(data.data(), data.size(), &out, &len));
-    return olkit::take_bytes(out, len);
+    return olkit::call_bytes(olk_test_echo_bytes, data.data(), data.size());
 }
 
 // A handle class over a string, as olk_reg_file and friends will be.
 class EchoHandle : public olkit::Handle<char, olk_string_free> {
 public:
     static EchoHandle create(const std::string &text) {
-        char *raw = nullptr;
-        olkit::check(olk_test_echo_string(olkit::c_str(text), &raw));
-        return EchoHandle(raw);
+        return EchoHandle(olkit::call<char *>(olk_test_echo_string, olkit::c_str(text)));
     }
     std::string text() const { return get() ? std::string(get()) : std::string(); }
 
@@ -116,7 +84,7 @@ private:
 };
 
 void test_strings_and_bytes() {
-    CHECK(echo_string("Gr\xc3\xbc\xc3\x9f" "e") == "Gr\xc3\xbc\xc3\x9f" "e");
+    CHECK(echo_string(GRUESSE) == GRUESSE);
     CHECK(echo_string("").empty());
     const std::vector<std::uint8_t> data = {0, 1, 2, 0xfe, 0xff};
     CHECK(echo_bytes(data) == data);
@@ -124,7 +92,7 @@ void test_strings_and_bytes() {
 }
 
 void test_errors_carry_status_and_message() {
-    CHECK_THROWS(echo_string("ab\xff"), OLK_INVALID_UTF8, "not valid UTF-8");
+    CHECK_THROWS(echo_string(BAD_UTF8), OLK_INVALID_UTF8, "not valid UTF-8");
     CHECK(olkit::last_error_message().find("offset 2") != std::string::npos);
     CHECK_THROWS(olkit::check(olk_test_echo_string(nullptr, nullptr)), OLK_NULL_ARGUMENT,
                  "argument `text` is NULL");
@@ -141,8 +109,7 @@ void test_panic_becomes_error() {
 }
 
 void test_handles() {
-    static_assert(!std::is_copy_constructible<EchoHandle>::value, "handles are not copyable");
-    static_assert(std::is_nothrow_move_constructible<EchoHandle>::value, "handles move");
+    static_assert(is_move_only_v<EchoHandle>, "handles are move-only");
     EchoHandle a = EchoHandle::create("first");
     CHECK(a && a.text() == "first");
     EchoHandle b = std::move(a);
@@ -161,23 +128,20 @@ void test_handles() {
 } // namespace
 
 int main() {
-    try {
-        test_versions();
-        test_status_str();
-        test_check_and_error();
-        test_owners_accept_null();
-        test_c_str_refuses_embedded_nul();
-#if defined(OLKIT_TEST_PANIC)
-        test_strings_and_bytes();
-        test_errors_carry_status_and_message();
-        test_panic_becomes_error();
-        test_handles();
-#else
-        std::printf("note: built without OLKIT_TEST_PANIC, the olk_test_* exports were not tested\n");
+#if !defined(OLKIT_TEST_PANIC)
+    std::printf("note: built without OLKIT_TEST_PANIC, the olk_test_* exports were not tested\n");
 #endif
-    } catch (const std::exception &e) {
-        check_record(0, __FILE__, __LINE__, "unexpected exception");
-        std::fprintf(stderr, "    %s\n", e.what());
-    }
-    return check_summary();
+    return run_tests({
+        {test_versions, "versions"},
+        {test_status_str, "status_str"},
+        {test_check_and_error, "check_and_error"},
+        {test_owners_accept_null, "owners_accept_null"},
+        {test_c_str_refuses_embedded_nul, "c_str_refuses_embedded_nul"},
+#if defined(OLKIT_TEST_PANIC)
+        {test_strings_and_bytes, "strings_and_bytes"},
+        {test_errors_carry_status_and_message, "errors_carry_status_and_message"},
+        {test_panic_becomes_error, "panic_becomes_error"},
+        {test_handles, "handles"},
+#endif
+    });
 }

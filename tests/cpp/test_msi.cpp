@@ -10,54 +10,23 @@
 // FindRelatedProducts. Built and run, natively and under valgrind.
 #include "olkit.hpp"
 
-#include "check.h"
+#include "check.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <exception>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <sstream>
 #include <string>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace {
 
-template <typename F>
-void check_throws(F &&f, olk_status status, const std::string &needle, const char *file,
-                  int line) {
-    try {
-        std::forward<F>(f)();
-        check_record(0, file, line, "expected olkit::Error, nothing was thrown");
-    } catch (const olkit::Error &e) {
-        const bool ok =
-            e.status() == status && std::string(e.what()).find(needle) != std::string::npos;
-        check_record(ok, file, line, "olkit::Error with the expected status and message");
-        if (!ok) {
-            std::fprintf(stderr, "    got status %d, message \"%s\"; expected %d, \"...%s...\"\n",
-                         static_cast<int>(e.status()), e.what(), static_cast<int>(status),
-                         needle.c_str());
-        }
-    } catch (const std::exception &e) {
-        check_record(0, file, line, "expected olkit::Error, another exception was thrown");
-        std::fprintf(stderr, "    %s\n", e.what());
-    }
-}
-#define CHECK_THROWS(expr, status, needle) \
-    check_throws([&] { expr; }, (status), (needle), __FILE__, __LINE__)
-
-using Bytes = std::vector<std::uint8_t>;
-
 // What ffi/tests/languages.rs puts in the fixture package.
 const std::string PRODUCT_CODE = "{1B7E2C90-3D4F-4A5B-9C6D-7E8F90A1B2C3}";
 const std::string UPGRADE_CODE = "{0E2C8B6A-1F3D-4A5B-8C7D-9E0F1A2B3C4D}";
 const std::string PRODUCT_VERSION = "1.5.2.7";
-const std::string GRUESSE = "Gr\xc3\xbc\xc3\x9f" "e";
 const Bytes BLOB = {'o', 'l', 'k', 'i', 't', ' ', 'f', 'f', 'i', ' ',
                     'b', 'l', 'o', 'b', 0,   1,   2,   0xff};
 // The inventory fixture's products under UPGRADE_CODE.
@@ -66,23 +35,10 @@ const std::string SAMPLE_USER = "{4E8B2D13-6A5C-4B7D-9E0F-1A2B3C4D5E6F}";    // 
 const std::string SAMPLE_NEWER = "{7C4D9E2A-3B1F-4C5D-8E6F-708192A3B4C5}";   // 2.0.0
 const std::string OTHER_USER = "S-1-5-21-3623811015-3361044348-30300820-1014";
 const std::string EMPTY_REG = "Windows Registry Editor Version 5.00\r\n\r\n";
-const std::string BAD_UTF8 = "ab\xff";
-
-std::string env_path(const char *variable, const std::string &relative) {
-    const char *root = std::getenv(variable);
-    return std::string(root != nullptr ? root : ".") + "/" + relative;
-}
 
 std::string fixture(const std::string &name) { return env_path("OLKIT_MSI_FIXTURES", name); }
 
-Bytes read_file(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 std::string text_of(const Bytes &bytes) { return std::string(bytes.begin(), bytes.end()); }
-
-Bytes bytes_of(const std::string &text) { return Bytes(text.begin(), text.end()); }
 
 // The lines of an IDT text (CR LF), without their line ends.
 std::vector<std::string> lines_of(const std::string &text) {
@@ -147,7 +103,7 @@ olkit::MsiPackage open_fixture() { return olkit::MsiPackage::open(fixture("fixtu
 
 olkit::MsiInventory inventory_fixture() {
     return olkit::MsiInventory::parse(read_file(
-        env_path("OLKIT_SOURCE_DIR", "crates/msi-query/tests/fixtures/inventory/installed-products.reg")));
+        source_path("crates/msi-query/tests/fixtures/inventory/installed-products.reg")));
 }
 
 olkit::MsiView run(const olkit::MsiPackage &package, const std::string &sql) {
@@ -155,12 +111,10 @@ olkit::MsiView run(const olkit::MsiPackage &package, const std::string &sql) {
 }
 
 void test_types() {
-    static_assert(!std::is_copy_constructible<olkit::MsiPackage>::value, "not copyable");
-    static_assert(!std::is_copy_assignable<olkit::MsiView>::value, "not copyable");
-    static_assert(std::is_nothrow_move_constructible<olkit::MsiRecord>::value, "movable");
-    static_assert(std::is_nothrow_move_assignable<olkit::MsiQuery>::value, "movable");
-    static_assert(std::is_nothrow_move_constructible<olkit::MsiIdentity>::value, "movable");
-    static_assert(std::is_nothrow_move_constructible<olkit::MsiInventory>::value, "movable");
+    static_assert(is_move_only_v<olkit::MsiPackage> && is_move_only_v<olkit::MsiQuery> &&
+                      is_move_only_v<olkit::MsiView> && is_move_only_v<olkit::MsiRecord> &&
+                      is_move_only_v<olkit::MsiIdentity> && is_move_only_v<olkit::MsiInventory>,
+                  "move-only");
     CHECK(OLK_MSI_CONTAINER == 3000 && OLK_MSI_UNKNOWN_PROPERTY == 3014);
     CHECK(olkit::status_str(OLK_MSI_NO_MORE_ROWS) != "unknown status");
     CHECK(olkit::status_str(3015) == "unknown status");
@@ -212,7 +166,7 @@ void test_open_tables_and_columns() {
 void test_open_errors_and_corruption() {
     CHECK_THROWS(olkit::MsiPackage::open(fixture("no-such.msi")), OLK_IO, "no-such.msi");
     const std::string reg =
-        env_path("OLKIT_SOURCE_DIR", "crates/msi-query/tests/fixtures/inventory/installed-products.reg");
+        source_path("crates/msi-query/tests/fixtures/inventory/installed-products.reg");
     CHECK_THROWS(olkit::MsiPackage::open(reg), OLK_MSI_CONTAINER, reg);
     CHECK_THROWS(olkit::MsiPackage::open_bytes({}), OLK_MSI_CONTAINER, "compound file");
     Bytes msi = read_file(fixture("fixture.msi"));
@@ -500,7 +454,7 @@ void test_invalid_utf8_and_nul() {
 } // namespace
 
 int main() {
-    const std::pair<void (*)(), const char *> tests[] = {
+    return run_tests({
         {test_types, "types"},
         {test_open_tables_and_columns, "open_tables_and_columns"},
         {test_open_errors_and_corruption, "open_errors_and_corruption"},
@@ -511,14 +465,5 @@ int main() {
         {test_inventory_and_upgrades, "inventory_and_upgrades"},
         {test_null_handles, "null_handles"},
         {test_invalid_utf8_and_nul, "invalid_utf8_and_nul"},
-    };
-    for (const auto &test : tests) {
-        try {
-            test.first();
-        } catch (const std::exception &e) {
-            check_record(0, __FILE__, __LINE__, test.second);
-            std::fprintf(stderr, "    unexpected exception in %s: %s\n", test.second, e.what());
-        }
-    }
-    return check_summary();
+    });
 }

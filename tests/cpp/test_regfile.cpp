@@ -8,52 +8,19 @@
 // Built and run, natively and under valgrind, by ffi/tests/languages.rs.
 #include "olkit.hpp"
 
-#include "check.h"
+#include "check.hpp"
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <exception>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <string>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace {
 
-template <typename F>
-void check_throws(F &&f, olk_status status, const std::string &needle, const char *file,
-                  int line) {
-    try {
-        std::forward<F>(f)();
-        check_record(0, file, line, "expected olkit::Error, nothing was thrown");
-    } catch (const olkit::Error &e) {
-        const bool ok =
-            e.status() == status && std::string(e.what()).find(needle) != std::string::npos;
-        check_record(ok, file, line, "olkit::Error with the expected status and message");
-        if (!ok) {
-            std::fprintf(stderr, "    got status %d, message \"%s\"; expected %d, \"...%s...\"\n",
-                         static_cast<int>(e.status()), e.what(), static_cast<int>(status),
-                         needle.c_str());
-        }
-    } catch (const std::exception &e) {
-        check_record(0, file, line, "expected olkit::Error, another exception was thrown");
-        std::fprintf(stderr, "    %s\n", e.what());
-    }
-}
-#define CHECK_THROWS(expr, status, needle) \
-    check_throws([&] { expr; }, (status), (needle), __FILE__, __LINE__)
-
-using Bytes = std::vector<std::uint8_t>;
-
 const std::string KEY = "HKEY_CURRENT_USER\\Software\\Kerio\\Connector";
-const std::string GRUESSE = "Gr\xc3\xbc\xc3\x9f" "e";
-const std::string BAD_UTF8 = "ab\xff";
 
 const std::string V5_ONE_KEY = "Windows Registry Editor Version 5.00\r\n"  // 1
                                "\r\n"                                      // 2
@@ -113,18 +80,6 @@ Bytes utf16le(const std::string &utf8, bool bom) {
     return out;
 }
 
-Bytes bytes_of(const std::string &text) { return Bytes(text.begin(), text.end()); }
-
-std::string source_path(const std::string &relative) {
-    const char *root = std::getenv("OLKIT_SOURCE_DIR");
-    return std::string(root != nullptr ? root : ".") + "/" + relative;
-}
-
-Bytes read_file(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 // How many times the file's bytes hold `text` (UTF-8, encoded like the file).
 std::size_t count_in(const olkit::RegFile &file, const std::string &text) {
     const Bytes hay = file.to_bytes();
@@ -142,10 +97,7 @@ std::size_t count_in(const olkit::RegFile &file, const std::string &text) {
 olkit::RegFile v5(const std::string &text) { return olkit::RegFile::parse(utf16le(text, true)); }
 
 void test_types() {
-    static_assert(!std::is_copy_constructible<olkit::RegFile>::value, "not copyable");
-    static_assert(!std::is_copy_assignable<olkit::RegFile>::value, "not copyable");
-    static_assert(std::is_nothrow_move_constructible<olkit::RegFile>::value, "movable");
-    static_assert(std::is_nothrow_move_assignable<olkit::RegFile>::value, "movable");
+    static_assert(is_move_only_v<olkit::RegFile>, "move-only");
     olkit::RegFile a = olkit::RegFile::create(OLK_REG_FORMAT_REGEDIT5);
     CHECK(static_cast<bool>(a));
     olkit::RegFile b = std::move(a);
@@ -451,7 +403,7 @@ void test_bundled_files() {
 } // namespace
 
 int main() {
-    const std::pair<void (*)(), const char *> tests[] = {
+    return run_tests({
         {test_types, "types"},
         {test_parse_both_formats, "parse_both_formats"},
         {test_keys_and_entries, "keys_and_entries"},
@@ -463,14 +415,5 @@ int main() {
         {test_invalid_utf8_and_null, "invalid_utf8_and_null"},
         {test_save_and_open, "save_and_open"},
         {test_bundled_files, "bundled_files"},
-    };
-    for (const auto &test : tests) {
-        try {
-            test.first();
-        } catch (const std::exception &e) {
-            check_record(0, __FILE__, __LINE__, test.second);
-            std::fprintf(stderr, "    unexpected exception in %s: %s\n", test.second, e.what());
-        }
-    }
-    return check_summary();
+    });
 }
