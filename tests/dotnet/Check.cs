@@ -1,8 +1,13 @@
 // Tiny assertion helpers of the C# tests, compiled into every
-// tests/dotnet/Test*.cs program. Summary() prints the line
-// "N passed, M failed" that ffi/tests/languages.rs looks for.
+// tests/dotnet/Test*.cs program. Run() runs the tests and ends with
+// Summary(), which prints the line "N passed, M failed" that
+// ffi/tests/languages.rs looks for. Support has the inputs the tests share
+// (`using static Support;`).
 using System;
+using System.IO;
+using System.Linq;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Olkit;
 
 static class Check
@@ -60,9 +65,82 @@ static class Check
         }
     }
 
+    /// Disposes owner: its handle must be closed, use() must then throw
+    /// ObjectDisposedException, and a second Dispose must be harmless.
+    public static void Disposes<THandle>(OlkitObject<THandle> owner, Action use,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where THandle : OlkitHandle
+    {
+        string what = owner.GetType().Name;
+        THandle handle = owner.Handle;
+        owner.Dispose();
+        Record(handle.IsClosed, "Dispose closed the handle of the " + what, file, line);
+        bool refused = false;
+        try
+        {
+            use();
+        }
+        catch (ObjectDisposedException)
+        {
+            refused = true;
+        }
+        Record(refused, "a disposed " + what + " throws ObjectDisposedException", file, line);
+        owner.Dispose(); // twice is fine
+    }
+
+    /// Runs every test (an exception fails the test that threw it, not the
+    /// others) and returns Summary(): the end of Main.
+    public static int Run(params Action[] tests)
+    {
+        foreach (Action test in tests)
+        {
+            try
+            {
+                test();
+            }
+            catch (Exception e)
+            {
+                True(false, "unexpected exception in " + test.Method.Name + ": " + e);
+            }
+        }
+        return Summary();
+    }
+
     public static int Summary()
     {
         Console.WriteLine("{0} passed, {1} failed", passed, failed);
         return failed == 0 && passed > 0 ? 0 : 1;
+    }
+}
+
+/// Inputs and comparisons the tests share.
+static class Support
+{
+    public const string Gruesse = "Gr\u00fc\u00dfe";
+
+    /// $variable/relative ("./relative" if unset).
+    public static string EnvPath(string variable, string relative)
+    {
+        return Path.Combine(Environment.GetEnvironmentVariable(variable) ?? ".", relative);
+    }
+
+    /// A file of the repository: $OLKIT_SOURCE_DIR/relative.
+    public static string SourcePath(string relative)
+    {
+        return EnvPath("OLKIT_SOURCE_DIR", relative);
+    }
+
+    public static bool Same(byte[] a, byte[] b)
+    {
+        return a.Length == b.Length && a.SequenceEqual(b);
+    }
+
+    /// A NUL-terminated byte string in unmanaged memory (for invalid UTF-8);
+    /// free it with Marshal.FreeHGlobal.
+    public static IntPtr RawBytes(params byte[] bytes)
+    {
+        IntPtr p = Marshal.AllocHGlobal(bytes.Length + 1);
+        Marshal.Copy(bytes, 0, p, bytes.Length);
+        Marshal.WriteByte(p, bytes.Length, 0);
+        return p;
     }
 }

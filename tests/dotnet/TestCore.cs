@@ -4,6 +4,7 @@
 // results, invalid UTF-8, the panic boundary and a SafeHandle subclass.
 // Built with mcs and run with mono by ffi/tests/languages.rs.
 using System;
+using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Threading;
 using Olkit;
@@ -216,28 +217,15 @@ static class TestCore
 
     static int Main()
     {
-        try
+        var tests = new List<Action> { TestVersions, TestStatusStrings, TestLastErrorAndCheck, TestMarshalling };
+        if (Environment.GetEnvironmentVariable("OLKIT_TEST_PANIC") == "1")
         {
-            TestVersions();
-            TestStatusStrings();
-            TestLastErrorAndCheck();
-            TestMarshalling();
-            if (Environment.GetEnvironmentVariable("OLKIT_TEST_PANIC") == "1")
-            {
-                TestEcho();
-                TestErrors();
-                TestPanic();
-                TestSafeHandle();
-            }
-            else
-            {
-                Console.WriteLine("note: OLKIT_TEST_PANIC is not 1, the olk_test_* exports were not tested");
-            }
+            tests.AddRange(new Action[] { TestEcho, TestErrors, TestPanic, TestSafeHandle });
         }
-        catch (Exception e)
+        else
         {
-            Check.True(false, "unexpected exception: " + e);
+            Console.WriteLine("note: OLKIT_TEST_PANIC is not 1, the olk_test_* exports were not tested");
         }
-        return Check.Summary();
+        return Check.Run(tests.ToArray());
     }
 }

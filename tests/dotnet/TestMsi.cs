@@ -16,6 +16,7 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
 using Olkit;
+using static Support;
 
 /// Declarations with IntPtr where Olkit.Native has `out`, to pass NULL.
 static class MsiNullNative
@@ -58,7 +59,6 @@ static class TestMsi
     const string ProductCode = "{1B7E2C90-3D4F-4A5B-9C6D-7E8F90A1B2C3}";
     const string UpgradeCode = "{0E2C8B6A-1F3D-4A5B-8C7D-9E0F1A2B3C4D}";
     const string ProductVersion = "1.5.2.7";
-    const string Gruesse = "Gr\u00fc\u00dfe";
     static readonly byte[] Blob = Encoding.ASCII.GetBytes("olkit ffi blob").Concat(new byte[] { 0, 1, 2, 0xff })
         .ToArray();
     // The inventory fixture's products under UpgradeCode.
@@ -70,13 +70,12 @@ static class TestMsi
 
     static string Fixture(string name)
     {
-        return Path.Combine(Environment.GetEnvironmentVariable("OLKIT_MSI_FIXTURES") ?? ".", name);
+        return EnvPath("OLKIT_MSI_FIXTURES", name);
     }
 
     static string InventoryPath()
     {
-        return Path.Combine(Environment.GetEnvironmentVariable("OLKIT_SOURCE_DIR") ?? ".",
-            "crates/msi-query/tests/fixtures/inventory/installed-products.reg");
+        return SourcePath("crates/msi-query/tests/fixtures/inventory/installed-products.reg");
     }
 
     static MsiPackage OpenFixture()
@@ -129,19 +128,6 @@ static class TestMsi
         {
             return query.Execute(package, parameters);
         }
-    }
-
-    static bool Same(byte[] a, byte[] b)
-    {
-        return a.Length == b.Length && a.SequenceEqual(b);
-    }
-
-    static IntPtr RawBytes(params byte[] bytes)
-    {
-        IntPtr p = Marshal.AllocHGlobal(bytes.Length + 1);
-        Marshal.Copy(bytes, 0, p, bytes.Length);
-        Marshal.WriteByte(p, bytes.Length, 0);
-        return p;
     }
 
     static void TestStatusAndEnums()
@@ -630,38 +616,13 @@ static class TestMsi
     static void TestDispose()
     {
         MsiPackage package = OpenFixture();
-        MsiPackageHandle handle = package.Handle;
-        package.Dispose();
-        Check.True(handle.IsClosed, "Dispose closed the handle");
-        bool refused = false;
-        try
-        {
-            package.SummaryJson();
-        }
-        catch (ObjectDisposedException)
-        {
-            refused = true;
-        }
-        Check.True(refused, "a disposed MsiPackage throws ObjectDisposedException");
-        package.Dispose(); // twice is fine
+        Check.Disposes(package, () => package.SummaryJson());
     }
 
     static int Main()
     {
-        Action[] tests = { TestStatusAndEnums, TestOpenTablesAndColumns, TestOpenErrorsAndCorruption,
+        return Check.Run(TestStatusAndEnums, TestOpenTablesAndColumns, TestOpenErrorsAndCorruption,
             TestExportPropertiesStreams, TestSummaryAndIdentity, TestQueriesAndRecords, TestSqlErrors,
-            TestInventoryAndUpgrades, TestNullArguments, TestInvalidUtf8, TestDispose };
-        foreach (Action test in tests)
-        {
-            try
-            {
-                test();
-            }
-            catch (Exception e)
-            {
-                Check.True(false, "unexpected exception in " + test.Method.Name + ": " + e);
-            }
-        }
-        return Check.Summary();
+            TestInventoryAndUpgrades, TestNullArguments, TestInvalidUtf8, TestDispose);
     }
 }

@@ -12,6 +12,7 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
 using Olkit;
+using static Support;
 
 /// Declarations with IntPtr where Olkit.Native has `out`, to pass NULL.
 static class NullNative
@@ -37,7 +38,6 @@ static class NullNative
 static class TestRegfile
 {
     const string Key = @"HKEY_CURRENT_USER\Software\Kerio\Connector";
-    const string Gruesse = "Gr\u00fc\u00dfe";
 
     static readonly string V5OneKey =
         "Windows Registry Editor Version 5.00\r\n" +                 // 1
@@ -82,17 +82,6 @@ static class TestRegfile
         return RegFile.Parse(Utf16(text));
     }
 
-    static string SourcePath(string relative)
-    {
-        string root = Environment.GetEnvironmentVariable("OLKIT_SOURCE_DIR") ?? ".";
-        return Path.Combine(root, relative);
-    }
-
-    static bool Same(byte[] a, byte[] b)
-    {
-        return a.Length == b.Length && a.SequenceEqual(b);
-    }
-
     /// How many times the file's bytes hold text (encoded like the file).
     static int CountIn(RegFile file, string text)
     {
@@ -113,15 +102,6 @@ static class TestRegfile
             }
         }
         return count;
-    }
-
-    /// A NUL-terminated byte string in unmanaged memory (for invalid UTF-8).
-    static IntPtr RawBytes(params byte[] bytes)
-    {
-        IntPtr p = Marshal.AllocHGlobal(bytes.Length + 1);
-        Marshal.Copy(bytes, 0, p, bytes.Length);
-        Marshal.WriteByte(p, bytes.Length, 0);
-        return p;
     }
 
     static void TestStatusAndEnums()
@@ -482,20 +462,7 @@ static class TestRegfile
         Check.Throws(Status.Io, "no-such-dir", () => file.Save("no-such-dir/x.reg"));
 
         // After Dispose the handle is closed and the marshaller refuses it.
-        RegFileHandle handle = file.Handle;
-        file.Dispose();
-        Check.True(handle.IsClosed, "Dispose closed the handle");
-        bool refused = false;
-        try
-        {
-            file.ToBytes();
-        }
-        catch (ObjectDisposedException)
-        {
-            refused = true;
-        }
-        Check.True(refused, "a disposed RegFile throws ObjectDisposedException");
-        file.Dispose(); // twice is fine
+        Check.Disposes(file, () => file.ToBytes());
     }
 
     static void TestBundledFiles()
@@ -531,20 +498,8 @@ static class TestRegfile
 
     static int Main()
     {
-        Action[] tests = { TestStatusAndEnums, TestParseBothFormats, TestKeysAndEntries, TestGetters, TestSetters,
+        return Check.Run(TestStatusAndEnums, TestParseBothFormats, TestKeysAndEntries, TestGetters, TestSetters,
             TestRenameDeleteAdd, TestFailedEditsLeaveTheFileUnchanged, TestLenientAndErrors, TestNullAndInvalidUtf8,
-            TestSaveOpenAndDispose, TestBundledFiles };
-        foreach (Action test in tests)
-        {
-            try
-            {
-                test();
-            }
-            catch (Exception e)
-            {
-                Check.True(false, "unexpected exception in " + test.Method.Name + ": " + e);
-            }
-        }
-        return Check.Summary();
+            TestSaveOpenAndDispose, TestBundledFiles);
     }
 }
