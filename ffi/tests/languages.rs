@@ -14,8 +14,10 @@
 //! directory, for files they write) with `OLKIT_SOURCE_DIR` set to the
 //! repository root, where they find their inputs (`examples/`, fixtures),
 //! and `OLKIT_MSI_FIXTURES` set to a directory of files made for this run
-//! (see [`Harness::msi_fixtures`]). Shared assertion helpers:
-//! `tests/c/check.h` (C and C++), `tests/dotnet/Check.cs`. New handle types add test files; this harness
+//! (see [`Harness::msi_fixtures`]; the package is built by the fixture
+//! builders of olkit-msi-query's tests, `support`). Shared helpers:
+//! `tests/c/check.h` (C, and the CHECK macros of C++), `tests/cpp/check.hpp`,
+//! `tests/dotnet/Check.cs`. New handle types add test files; this harness
 //! picks them up. Build outputs go to `target/tmp/olkit-ffi/<profile>/`.
 //!
 //! The library is found next to the test executable, in
@@ -39,6 +41,10 @@ use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
+// The package builders of olkit-msi-query's tests.
+#[path = "../../crates/msi-query/tests/support/mod.rs"]
+mod support;
+
 const INSTALL_HINT: &str = "run `.ci/install-deps`, the project's installer of the test \
      tools (these tests need gcc, g++, nm, mcs, mono, valgrind, and msitools' wixl and \
      msiinfo), then `cargo test --workspace --all-features`";
@@ -47,8 +53,11 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(300);
 const WARNINGS: [&str; 4] = ["-Wall", "-Wextra", "-pedantic", "-Werror"];
 
 /// The fixture package of the msi tests (tests/*/test_msi.*), built by
-/// wixl for every run: the tests assert these values (ProductCode,
-/// UpgradeCode, version, properties, the Blob stream). Its UpgradeCode is
+/// wixl for every run from the source files of [`support::SAMPLE_FILES`]:
+/// the tests assert these values (ProductCode, UpgradeCode, version,
+/// properties) and compare the `Binary.Blob` stream with `bits.bin` (NUL and
+/// high bytes included, so that it must come back as bytes) and the File
+/// table with `readme.txt`. Its UpgradeCode is
 /// the "Olkit Sample" one of the inventory fixture
 /// (crates/msi-query/tests/fixtures/inventory/installed-products.reg),
 /// which registers versions 1.1.0, 1.0.5 and 2.0.0 of it: upgrades and a
@@ -61,7 +70,7 @@ const MSI_FIXTURE_WXS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
              Manufacturer="Olkit Test Co" InstallerVersion="405" InstallScope="perMachine" Compressed="yes"/>
     <Media Id="1" Cabinet="fixture.cab" EmbedCab="yes"/>
     <MajorUpgrade DowngradeErrorMessage="A newer version is installed."/>
-    <Binary Id="Blob" SourceFile="blob.bin"/>
+    <Binary Id="Blob" SourceFile="bits.bin"/>
     <Property Id="SERVERURL" Value="https://mail.example.com/olkit"/>
     <Property Id="GREETING" Value="Grüße"/>
     <Directory Id="TARGETDIR" Name="SourceDir">
@@ -79,10 +88,6 @@ const MSI_FIXTURE_WXS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
   </Product>
 </Wix>
 "#;
-
-/// The content of the fixture's `Binary.Blob` stream (NUL and high bytes
-/// included, so that it must come back as bytes).
-const MSI_FIXTURE_BLOB: &[u8] = b"olkit ffi blob\0\x01\x02\xff";
 
 /// The tables of the fixture exported with `msiinfo export` for the tests
 /// to compare with (`<table>.idt`).
@@ -129,21 +134,20 @@ impl Harness {
     }
 
     /// Builds, in `<out>/msi`, the files of the msi tests:
-    /// `fixture.msi` (wixl -a x64, from [`MSI_FIXTURE_WXS`]), `blob.bin`
-    /// (its `Binary.Blob` stream), `tables.txt` (`msiinfo tables`) and
+    /// `fixture.msi` (wixl -a x64, from [`MSI_FIXTURE_WXS`]), its source
+    /// files ([`support::SAMPLE_FILES`]), `tables.txt` (`msiinfo tables`) and
     /// `<table>.idt` for each of [`MSI_FIXTURE_EXPORTS`] (`msiinfo export`,
     /// dates in UTC). The programs find the directory in
     /// `OLKIT_MSI_FIXTURES`.
     fn msi_fixtures(&self) -> PathBuf {
         let dir = self.out.join("msi");
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("fixture.wxs"), MSI_FIXTURE_WXS).unwrap();
-        std::fs::write(dir.join("blob.bin"), MSI_FIXTURE_BLOB).unwrap();
-        std::fs::write(dir.join("readme.txt"), "Olkit FFI fixture\n").unwrap();
-        let mut cmd = Command::new(tool("wixl"));
-        cmd.args(["-a", "x64", "-o", "fixture.msi", "fixture.wxs"])
-            .current_dir(&dir);
-        compile(cmd);
+        tool("wixl"); // fails with the install hint if it is missing
+        let (_sources, package) = support::wixl_build_args(MSI_FIXTURE_WXS, &["-a", "x64"]);
+        std::fs::copy(package, dir.join("fixture.msi")).unwrap();
+        for (name, bytes) in support::SAMPLE_FILES {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
         let msiinfo = tool("msiinfo");
         let exports = MSI_FIXTURE_EXPORTS
             .iter()

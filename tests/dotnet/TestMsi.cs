@@ -59,8 +59,6 @@ static class TestMsi
     const string ProductCode = "{1B7E2C90-3D4F-4A5B-9C6D-7E8F90A1B2C3}";
     const string UpgradeCode = "{0E2C8B6A-1F3D-4A5B-8C7D-9E0F1A2B3C4D}";
     const string ProductVersion = "1.5.2.7";
-    static readonly byte[] Blob = Encoding.ASCII.GetBytes("olkit ffi blob").Concat(new byte[] { 0, 1, 2, 0xff })
-        .ToArray();
     // The inventory fixture's products under UpgradeCode.
     const string SampleMachine = "{3F9A7C21-8B4D-4E6F-A1B2-C3D4E5F60718}"; // 1.1.0
     const string SampleUser = "{4E8B2D13-6A5C-4B7D-9E0F-1A2B3C4D5E6F}";    // 1.0.5
@@ -71,6 +69,12 @@ static class TestMsi
     static string Fixture(string name)
     {
         return EnvPath("OLKIT_MSI_FIXTURES", name);
+    }
+
+    /// The source of the fixture's Binary.Blob stream.
+    static byte[] BlobSource()
+    {
+        return File.ReadAllBytes(Fixture("bits.bin"));
     }
 
     static string InventoryPath()
@@ -208,7 +212,7 @@ static class TestMsi
             Check.Equal(ProductVersion, package.Property("ProductVersion"));
             Check.Equal(Gruesse, package.Property("GREETING"));
             Check.Equal(null, package.Property("NoSuchProperty"));
-            Check.True(Same(Blob, package.ReadStream("Binary.Blob")), "the Blob stream");
+            Check.True(Same(BlobSource(), package.ReadStream("Binary.Blob")), "the Blob stream");
             Check.Throws(Status.MsiNoSuchStream, "Binary.Nope", () => package.ReadStream("Binary.Nope"));
         }
     }
@@ -292,7 +296,7 @@ static class TestMsi
                 using (MsiRecord file = files.Fetch())
                 {
                     Check.Equal(MsiFieldType.Int, file.FieldType(1));
-                    Check.Equal(18, file.GetInt(1));
+                    Check.Equal((int)new FileInfo(Fixture("readme.txt")).Length, file.GetInt(1));
                     Check.Equal(512, file.GetInt(2));
                     Check.True(file.IsNull(3), "Version is NULL");
                     Check.Equal(MsiFieldType.Null, file.FieldType(3));
@@ -324,7 +328,7 @@ static class TestMsi
             Check.Equal("Blob", blob.GetString(1));
             Check.Equal(MsiFieldType.Stream, blob.FieldType(2));
             Check.Equal("Binary.Blob", blob.StreamName(2));
-            Check.True(Same(Blob, blob.ReadStream(2)), "the stream's bytes");
+            Check.True(Same(BlobSource(), blob.ReadStream(2)), "the stream's bytes");
             Check.Throws(Status.MsiTypeMismatch, "field 2 is a stream", () => blob.GetString(2));
         }
 
