@@ -1330,10 +1330,10 @@ unsafe fn get_field<T: Output>(
     record: *const olk_msi_record,
     field: usize,
     out: *mut T::Raw,
-    read: impl FnOnce(&olk_msi_record, &Field) -> Result<T, FfiError>,
+    read: impl FnOnce(&Field) -> Result<T, FfiError>,
 ) -> olk_status {
     // SAFETY: forwarded from our caller, who guarantees the same contract.
-    unsafe { export(record, "record", out, |r| read(r, r.field(field)?)) }
+    unsafe { export(record, "record", out, |r| read(r.field(field)?)) }
 }
 
 /// Stores in `*out` the type of field `field` (from 1): one of
@@ -1352,7 +1352,7 @@ pub unsafe extern "C" fn olk_msi_record_field_type(
 ) -> olk_status {
     // SAFETY: forwarded from our caller, who guarantees the same contract.
     unsafe {
-        get_field(record, field, out, |_, value| {
+        get_field(record, field, out, |value| {
             let ty = match value {
                 Field::Null => olk_msi_field_type::OLK_MSI_FIELD_NULL,
                 Field::Int(_) => olk_msi_field_type::OLK_MSI_FIELD_INT,
@@ -1379,7 +1379,7 @@ pub unsafe extern "C" fn olk_msi_record_is_null(
 ) -> olk_status {
     // SAFETY: forwarded from our caller, who guarantees the same contract.
     unsafe {
-        get_field(record, field, out, |_, value| {
+        get_field(record, field, out, |value| {
             Ok(u8::from(*value == Field::Null))
         })
     }
@@ -1401,7 +1401,7 @@ pub unsafe extern "C" fn olk_msi_record_get_int(
 ) -> olk_status {
     // SAFETY: forwarded from our caller, who guarantees the same contract.
     unsafe {
-        get_field(record, field, out, |_, value| match value {
+        get_field(record, field, out, |value| match value {
             Field::Int(n) => Ok(*n),
             other => Err(olk_msi_record::mismatch(field, other, "an integer")),
         })
@@ -1426,7 +1426,7 @@ pub unsafe extern "C" fn olk_msi_record_get_string(
 ) -> olk_status {
     // SAFETY: forwarded from our caller, who guarantees the same contract.
     unsafe {
-        get_field(record, field, out, |_, value| match value {
+        get_field(record, field, out, |value| match value {
             Field::Null => text("", "the field"),
             Field::Str(s) => text(s.as_str(), "the string"),
             other => Err(olk_msi_record::mismatch(field, other, "a string")),
@@ -1452,7 +1452,7 @@ pub unsafe extern "C" fn olk_msi_record_stream_name(
 ) -> olk_status {
     // SAFETY: forwarded from our caller, who guarantees the same contract.
     unsafe {
-        get_field(record, field, out, |_, value| match value {
+        get_field(record, field, out, |value| match value {
             Field::Stream(name) => text(name.as_str(), "the stream name"),
             other => Err(olk_msi_record::mismatch(field, other, "a stream")),
         })

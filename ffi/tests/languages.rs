@@ -481,32 +481,32 @@ fn expect_all_passed(cmd: Command) {
     );
 }
 
+/// The test `test`: builds the programs of one language with `build` and
+/// runs them, directly or under valgrind.
+fn native_programs_pass(test: &str, build: fn(&Harness) -> Vec<PathBuf>, under_valgrind: bool) {
+    let h = Harness::new(test);
+    let programs = build(&h);
+    h.run_native(&programs, under_valgrind);
+}
+
 #[test]
 fn c_programs_pass() {
-    let h = Harness::new("c");
-    let programs = h.build_c();
-    h.run_native(&programs, false);
+    native_programs_pass("c", Harness::build_c, false);
 }
 
 #[test]
 fn c_programs_pass_under_valgrind() {
-    let h = Harness::new("c-valgrind");
-    let programs = h.build_c();
-    h.run_native(&programs, true);
+    native_programs_pass("c-valgrind", Harness::build_c, true);
 }
 
 #[test]
 fn cpp_programs_pass() {
-    let h = Harness::new("cpp");
-    let programs = h.build_cpp();
-    h.run_native(&programs, false);
+    native_programs_pass("cpp", Harness::build_cpp, false);
 }
 
 #[test]
 fn cpp_programs_pass_under_valgrind() {
-    let h = Harness::new("cpp-valgrind");
-    let programs = h.build_cpp();
-    h.run_native(&programs, true);
+    native_programs_pass("cpp-valgrind", Harness::build_cpp, true);
 }
 
 #[test]
