@@ -1,0 +1,1 @@
+SELECT Data FROM Binary ORDER BY Name

@@ -1,0 +1,1 @@
+select distinct Name from Num WheRE Id <? AND Name = 0 AND Name = ? AND Name = ?  

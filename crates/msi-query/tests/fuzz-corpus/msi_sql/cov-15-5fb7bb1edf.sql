@@ -1,0 +1,1 @@
+SELECT* FROM Num WHERE B=68 OR I= .5

@@ -1,0 +1,1 @@
+SELECT * FROM um WHERE Id = ?AND Nqm = ? OR Bi= ? AND N >?

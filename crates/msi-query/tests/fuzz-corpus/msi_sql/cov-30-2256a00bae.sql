@@ -1,0 +1,1 @@
+SELECT j FROM N WHERE B=8 OR Id=[`EdE *5

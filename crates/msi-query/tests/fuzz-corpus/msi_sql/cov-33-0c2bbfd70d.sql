@@ -1,0 +1,1 @@
+SELECT Registry.Registry, Component.ComponentId FROM Registry, Component WHERE Registry.Component_ = Component

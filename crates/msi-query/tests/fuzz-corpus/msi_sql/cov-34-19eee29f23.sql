@@ -1,0 +1,1 @@
+SELECT * FROM Num WHERE Big = 42949672768 OR Id = 9672768 OR Id = .5 OR Small = 8 OR Id=17159 OR Id = .5 OR Small = -72768 OR Id =  -72768 OR Id = .5

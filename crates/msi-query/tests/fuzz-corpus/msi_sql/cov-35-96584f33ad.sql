@@ -1,0 +1,1 @@
+SELECT *FROM Num WHERE Id = ? AND N = ? AND Name = ? OR Bimga= ? AND Name = ? OR N = ? AND Name = ? OR Bigam= ?OR Bigig= ? OR Bda= ? AND Name = ? OR N = ? AND Name = ? OR Bigam= ?OR Bigig= ? OR Bdggdg >L.Sma

@@ -1,0 +1,1 @@
+SELECT l,m,b,e

@@ -1,0 +1,1 @@
+SELECT * FROM Num WHERE Id = ?  AND Name!= 72OR Big= ?  AND Name!= 72OR Big >?

@@ -1,0 +1,1 @@
+SELECT *FROM Num WHERE Id =? AND N = ? AND Name = ? OR Bigam= ? AND Nam= ? OR N = ? AND Nig= ? OR Bdgdg >LoSmallc

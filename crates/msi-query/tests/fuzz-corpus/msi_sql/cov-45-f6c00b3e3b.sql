@@ -1,0 +1,1 @@
+select distinct Name from Num Where Name <> 'alpha'

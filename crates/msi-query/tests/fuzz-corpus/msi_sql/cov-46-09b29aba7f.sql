@@ -1,0 +1,1 @@
+SELECT ReId FROM Component WHERE RRegistry.C_Tabt_ = Connnt

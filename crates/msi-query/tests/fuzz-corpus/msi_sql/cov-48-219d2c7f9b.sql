@@ -1,0 +1,1 @@
+SELECT *FROM s,ea,a,S,s

@@ -1,0 +1,1 @@
+SELECT I FROM Num WHERE (BgC >0)

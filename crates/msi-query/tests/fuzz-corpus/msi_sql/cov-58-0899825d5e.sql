@@ -1,0 +1,1 @@
+SELECT * FROM Num WHERE Name = 1 OR Id = Loc

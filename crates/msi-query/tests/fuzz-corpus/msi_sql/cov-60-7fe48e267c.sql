@@ -1,0 +1,1 @@
+SELECT `Table`, `Column` FROM `_Validation` WHERE `MinValue` < 0
