@@ -1,0 +1,24 @@
+//! Update manifests for Outlook connectors, read carefully: the XML that
+//! Open-Xchange update servers publish today plus olkit's signed,
+//! expiring, serial-numbered extension; package checks while downloading;
+//! safe extraction of update bundles; vendor version order; and the update
+//! plan for one machine.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+
+// -- format (model, XML reading and writing)
+
+// -- trust (signatures, freshness, package digests, bundles)
+
+// -- versions and planning
+
+pub use error::Error;
+
+/// This crate's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
