@@ -17,4 +17,24 @@ pub enum Error {
         source: std::io::Error,
     },
     // Each area adds its variants below, in its own block.
+    // -- format
+    /// The manifest document is not a well-formed, valid manifest: where and
+    /// what (1-based line and column; columns count characters).
+    #[error("manifest line {line}, column {column}: {kind}")]
+    Manifest {
+        /// The line, from 1.
+        line: u64,
+        /// The column, from 1, in characters.
+        column: u64,
+        /// What is wrong.
+        kind: crate::FormatError,
+    },
+    /// A timestamp is not an RFC 3339 date-time.
+    #[error("invalid timestamp {text:?}: {reason}")]
+    InvalidTimestamp {
+        /// The text given.
+        text: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }

@@ -10,6 +10,14 @@
 mod error;
 
 // -- format (model, XML reading and writing)
+mod model;
+mod parse;
+mod timestamp;
+mod write;
+pub use model::{Architecture, LocalizedText, Manifest, Product, OLKIT_NAMESPACE};
+pub use parse::{parse, parse_reader, parse_with, FormatError, Limits};
+pub use timestamp::Timestamp;
+pub use write::to_xml;
 
 // -- trust (signatures, freshness, package digests, bundles)
 
