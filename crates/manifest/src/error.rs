@@ -37,4 +37,15 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    // -- versions and planning
+    /// A version text is not one this crate can read.
+    #[error("invalid version {text:?} at byte {position}: {problem}")]
+    InvalidVersion {
+        /// The text given (its first 64 characters).
+        text: String,
+        /// The byte offset of the problem in the text.
+        position: usize,
+        /// What is wrong.
+        problem: &'static str,
+    },
 }

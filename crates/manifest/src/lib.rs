@@ -22,6 +22,8 @@ pub use write::to_xml;
 // -- trust (signatures, freshness, package digests, bundles)
 
 // -- versions and planning
+mod version;
+pub use version::{Version, MAX_FIELDS, MAX_TEXT_LEN};
 
 pub use error::Error;
 
