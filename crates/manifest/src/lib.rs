@@ -20,6 +20,17 @@ pub use timestamp::Timestamp;
 pub use write::to_xml;
 
 // -- trust (signatures, freshness, package digests, bundles)
+mod bundle;
+mod digest;
+mod signature;
+mod trust;
+pub use bundle::{extract_bundle, BundleLimits, ExtractReport, ExtractedEntry};
+pub use digest::{
+    verify_file, verify_reader, verify_reader_with, DigestStrength, ExpectedPackage, PackageCheck,
+    PackageVerdict,
+};
+pub use signature::{verify_signature, KeyId, SignatureInfo, SignatureKind, TrustedKey};
+pub use trust::{verify_manifest, SignaturePolicy, TrustPolicy, TrustWarning, VerifiedManifest};
 
 // -- versions and planning
 mod version;
