@@ -15,7 +15,7 @@ mod parse;
 mod timestamp;
 mod write;
 pub use model::{Architecture, LocalizedText, Manifest, Product, OLKIT_NAMESPACE};
-pub use parse::{parse, parse_reader, parse_with, FormatError, Limits};
+pub use parse::{parse, parse_reader, parse_with, parse_with_notes, FormatError, Limits, Note};
 pub use timestamp::Timestamp;
 pub use write::to_xml;
 

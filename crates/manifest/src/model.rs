@@ -2,9 +2,7 @@
 //! writes. Field by field documentation of the XML is in
 //! `docs/manifest-format.md`.
 
-use crate::Timestamp;
-// Until crate::Version lands (versions and planning), a stand-in.
-pub(crate) use placeholder::Version;
+use crate::{Timestamp, Version};
 
 /// The XML namespace of olkit's extension of the Open-Xchange manifest.
 pub const OLKIT_NAMESPACE: &str = "urn:olkit:manifest:1";
@@ -198,30 +196,5 @@ impl Architecture {
 impl std::fmt::Display for Architecture {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-mod placeholder {
-    /// Stand-in for `crate::Version` until it lands.
-    #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-    pub struct Version(String);
-
-    impl Version {
-        /// Stand-in parse: any non-empty text.
-        pub fn parse(text: &str) -> crate::Result<Version> {
-            if text.trim().is_empty() {
-                return Err(crate::Error::InvalidTimestamp {
-                    text: text.to_owned(),
-                    reason: "empty version",
-                });
-            }
-            Ok(Version(text.to_owned()))
-        }
-    }
-
-    impl std::fmt::Display for Version {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(&self.0)
-        }
     }
 }

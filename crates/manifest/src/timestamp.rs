@@ -55,9 +55,7 @@ impl Timestamp {
             if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
                 return Err(invalid("expected digits"));
             }
-            Ok(part
-                .iter()
-                .fold(0i64, |n, d| n * 10 + i64::from(d - b'0')))
+            Ok(part.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')))
         };
         let expect = |at: usize, allowed: &[u8], reason: &'static str| -> Result<()> {
             match b.get(at) {
@@ -117,11 +115,9 @@ impl Timestamp {
         if hour > 23 || minute > 59 || second > 60 {
             return Err(invalid("time out of range"));
         }
-        let seconds = days_from_civil(year, month, day) * 86_400
-            + hour * 3600
-            + minute * 60
-            + second.min(59)
-            - offset;
+        let seconds =
+            days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second.min(59)
+                - offset;
         Timestamp::from_unix_seconds(seconds).ok_or_else(|| invalid("outside years 0000 to 9999"))
     }
 }
