@@ -34,6 +34,11 @@ pub use trust::{verify_manifest, SignaturePolicy, TrustPolicy, TrustWarning, Ver
 
 // -- versions and planning
 mod version;
+mod plan;
+pub use plan::{
+    channel_includes, plan, rollout_bucket, Action, Environment, InstalledProduct, Plan, PlanItem,
+    Reason,
+};
 pub use version::{Version, MAX_FIELDS, MAX_TEXT_LEN};
 
 pub use error::Error;

@@ -1,5 +1,13 @@
 //! The version type: what it reads, its order, and its views.
 
+// Helpers outside #[test] functions assert too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::cmp::Ordering;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -176,9 +184,11 @@ fn semver_view() {
     }
 }
 
+type InstallerView = Option<(u8, u8, u16)>;
+
 #[test]
 fn windows_installer_view() {
-    let table: &[(&str, Option<(u8, u8, u16)>)] = &[
+    let table: &[(&str, InstallerView)] = &[
         ("7.2.0.4567", Some((7, 2, 0))),
         ("7.2", Some((7, 2, 0))),
         ("255.255.65535.65535", Some((255, 255, 65535))),
