@@ -72,19 +72,29 @@ use sha2::{Digest, Sha256};
 
 use crate::{Architecture, Manifest, Product, Version};
 
-/// The machine the plan is for.
+/// The machine the plan is for. With the `serde` feature it reads from
+/// JSON like `{"server_version": "6.5.0", "outlook_version": "2016",
+/// "outlook_bitness": "x64", "windows_version": "10.0.19045",
+/// "architecture": "x64", "channel": "stable", "machine_id": "..."}`
+/// (the optional fields may be left out).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Environment {
     /// The groupware server's version, if known.
+    #[cfg_attr(feature = "serde", serde(default))]
     pub server_version: Option<Version>,
     /// Outlook's release by its product name (`2016`, `365`, `Outlook
     /// 2019`...) or internal version (`16.0.17328.20000`), if known.
+    #[cfg_attr(feature = "serde", serde(default))]
     pub outlook_version: Option<String>,
     /// Outlook's bitness, if known.
+    #[cfg_attr(feature = "serde", serde(default, with = "serde_architecture::option"))]
     pub outlook_bitness: Option<Architecture>,
     /// Windows' version as the kernel reports it (`10.0.22631`), if known.
+    #[cfg_attr(feature = "serde", serde(default))]
     pub windows_version: Option<Version>,
     /// Windows' architecture.
+    #[cfg_attr(feature = "serde", serde(with = "serde_architecture"))]
     pub architecture: Architecture,
     /// The release channel the machine follows (`stable`, `beta`...).
     pub channel: String,
@@ -94,10 +104,13 @@ pub struct Environment {
 
 /// A product installed on the machine, as Windows Installer lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct InstalledProduct {
     /// Its product code (a GUID, braces and case as found).
+    #[cfg_attr(feature = "serde", serde(default))]
     pub product_code: Option<String>,
     /// Its upgrade code (a GUID, braces and case as found).
+    #[cfg_attr(feature = "serde", serde(default))]
     pub upgrade_code: Option<String>,
     /// Its `ProductVersion`.
     pub version: Version,
@@ -107,6 +120,11 @@ pub struct InstalledProduct {
 
 /// What to do with one package.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "kebab-case")
+)]
 pub enum Action {
     /// Not installed; install it.
     Install,
@@ -368,8 +386,10 @@ impl fmt::Display for Reason {
     }
 }
 
-/// The decision for one package of the manifest.
+/// The decision for one package of the manifest. With the `serde`
+/// feature it serializes with the reasons as their sentences.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PlanItem {
     /// The package's position in [`Manifest::products`].
     pub index: usize,
@@ -380,6 +400,7 @@ pub struct PlanItem {
     /// What to do.
     pub action: Action,
     /// Why, in the order found; the ones that decided the action first.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "serialize_reasons"))]
     pub reasons: Vec<Reason>,
     /// The installed version of the same product, if any (the highest).
     pub installed: Option<Version>,
@@ -393,6 +414,7 @@ pub struct PlanItem {
 /// The update plan: one item per package, and the order to apply the
 /// offered ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Plan {
     /// One item per product of the manifest, in manifest order.
     pub items: Vec<PlanItem>,
@@ -825,6 +847,69 @@ fn supersede(products: &[Product], items: &mut [PlanItem]) {
                 item.cache_upgrade = None;
                 item.reasons = vec![Reason::Superseded { by }];
             }
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+fn serialize_reasons<S: serde::Serializer>(
+    reasons: &[Reason],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(reasons.iter().map(ToString::to_string))
+}
+
+/// `x86` and `x64`, as the manifest spells them.
+#[cfg(feature = "serde")]
+mod serde_architecture {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::Architecture;
+
+    fn from_text<E: serde::de::Error>(text: &str) -> Result<Architecture, E> {
+        match text.to_ascii_lowercase().as_str() {
+            "x86" => Ok(Architecture::X86),
+            "x64" => Ok(Architecture::X64),
+            _ => Err(E::custom(format!(
+                "unknown architecture {text:?} (x86 or x64)"
+            ))),
+        }
+    }
+
+    pub(super) fn serialize<S: Serializer>(
+        architecture: &Architecture,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(architecture.as_str())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Architecture, D::Error> {
+        from_text(&String::deserialize(deserializer)?)
+    }
+
+    pub(super) mod option {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        use crate::Architecture;
+
+        pub(in crate::plan) fn serialize<S: Serializer>(
+            architecture: &Option<Architecture>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match architecture {
+                Some(architecture) => serializer.serialize_str(architecture.as_str()),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        pub(in crate::plan) fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<Architecture>, D::Error> {
+            Option::<String>::deserialize(deserializer)?
+                .map(|text| super::from_text(&text))
+                .transpose()
         }
     }
 }
