@@ -9,6 +9,7 @@
 //! olkit reg fmt --canonical in.reg -o out.reg # rewrite as regedit writes it
 //! olkit msi query app.msi "SELECT * FROM `Property`"  # rows, TAB-separated
 //! olkit msi export app.msi Property -o Property.idt   # as msiinfo export
+//! olkit manifest check products.xml --pubkey olkit.pub # signature, format, warnings
 //! ```
 //!
 //! Exit codes: 0 success, 1 the operation failed (message on stderr),
@@ -18,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 mod demo;
+mod manifest;
 mod msi;
 mod output;
 mod reg;
@@ -44,6 +46,9 @@ enum Command {
     /// Windows Installer packages (.msi) and installed-product inventories.
     #[command(subcommand)]
     Msi(msi::MsiCommand),
+    /// Update manifests: validate and explain.
+    #[command(subcommand)]
+    Manifest(manifest::ManifestCommand),
     /// Run every capability on the bundled example data and say what it did.
     #[command(long_about = demo::DEMO_LONG_ABOUT)]
     Demo(demo::DemoArgs),
@@ -58,6 +63,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Reg(command) => reg::run(command),
         Command::Msi(command) => msi::run(command),
+        Command::Manifest(command) => manifest::run(command),
         Command::Demo(args) => demo::run(&args),
         Command::Version(args) => version::run(&args),
     };
