@@ -9,6 +9,8 @@
 //! olkit reg fmt --canonical in.reg -o out.reg # rewrite as regedit writes it
 //! olkit msi query app.msi "SELECT * FROM `Property`"  # rows, TAB-separated
 //! olkit msi export app.msi Property -o Property.idt   # as msiinfo export
+//! olkit package verify setup.msi --manifest products.xml --product OXtender --pubkey key.pub
+//! olkit bundle extract bundle.zip out/        # all or nothing, hostile entries refused
 //! olkit manifest check products.xml --pubkey olkit.pub # signature, format, warnings
 //! ```
 //!
@@ -18,10 +20,12 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 #![forbid(unsafe_code)]
 
+mod bundle;
 mod demo;
 mod manifest;
 mod msi;
 mod output;
+mod package;
 mod reg;
 mod version;
 
@@ -49,6 +53,12 @@ enum Command {
     /// Update manifests: validate and explain.
     #[command(subcommand)]
     Manifest(manifest::ManifestCommand),
+    /// Downloaded packages checked against their manifest.
+    #[command(subcommand)]
+    Package(package::PackageCommand),
+    /// Update bundles (zip), extracted safely.
+    #[command(subcommand)]
+    Bundle(bundle::BundleCommand),
     /// Run every capability on the bundled example data and say what it did.
     #[command(long_about = demo::DEMO_LONG_ABOUT)]
     Demo(demo::DemoArgs),
@@ -64,6 +74,8 @@ fn main() -> ExitCode {
         Command::Reg(command) => reg::run(command),
         Command::Msi(command) => msi::run(command),
         Command::Manifest(command) => manifest::run(command),
+        Command::Package(command) => package::run(command),
+        Command::Bundle(command) => bundle::run(command),
         Command::Demo(args) => demo::run(&args),
         Command::Version(args) => version::run(&args),
     };

@@ -18,7 +18,7 @@
 //!   no serial on either side it is accepted with a warning.
 
 use crate::signature::{verify_signature, KeyId, SignatureInfo, SignatureKind, TrustedKey};
-use crate::{parse, Error, Manifest, Result, Timestamp};
+use crate::{parse_with, Error, Limits, Manifest, Result, Timestamp};
 
 /// Whether a manifest must be signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,6 +46,8 @@ pub struct TrustPolicy {
     pub last_serial: Option<u64>,
     /// The time to check expiry against.
     pub now: Timestamp,
+    /// The parser's limits for the (verified) document.
+    pub limits: Limits,
 }
 
 impl TrustPolicy {
@@ -58,6 +60,7 @@ impl TrustPolicy {
             allow_legacy_signatures: true,
             last_serial: None,
             now: Timestamp::now(),
+            limits: Limits::default(),
         }
     }
 
@@ -191,7 +194,7 @@ pub fn verify_manifest(
             None
         }
     };
-    let manifest = parse(xml)?;
+    let manifest = parse_with(xml, &policy.limits)?;
     let serial_to_store = check_freshness(&manifest, policy, &mut warnings)?;
     if let Some(signature) = &signature {
         tracing::debug!(key = %signature.key_id, legacy = signature.kind == SignatureKind::Legacy, "manifest signature verified");
