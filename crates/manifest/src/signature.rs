@@ -17,9 +17,10 @@ use crate::{Error, Result};
 /// A signature file is four short lines; anything much larger is not one.
 const MAX_SIGNATURE_BYTES: usize = 4096;
 
-/// The id minisign gives a key pair: 8 random bytes, shown as 16 uppercase
-/// hexadecimal digits of their little-endian value, as in minisign's
-/// `untrusted comment: minisign public key 2CCECDA4776F5AEB`.
+/// The id minisign gives a key pair: 8 random bytes, shown as minisign
+/// shows them in `untrusted comment: minisign public key 2CCECDA4776F5AEB`:
+/// their little-endian value in uppercase hexadecimal, without leading
+/// zeros (`%PRIX64`), so an id can be shorter than 16 digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KeyId([u8; 8]);
 
@@ -32,7 +33,7 @@ impl KeyId {
 
 impl fmt::Display for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:016X}", u64::from_le_bytes(self.0))
+        write!(f, "{:X}", u64::from_le_bytes(self.0))
     }
 }
 
@@ -218,6 +219,14 @@ mod tests {
         assert_eq!(key.id().to_string(), "2CCECDA4776F5AEB");
         let line_only = TrustedKey::parse(PUB.lines().nth(1).unwrap()).unwrap();
         assert_eq!(line_only, key);
+    }
+
+    #[test]
+    fn key_ids_have_no_leading_zeros_as_in_minisign() {
+        // minisign 0.11 wrote "minisign public key 7F4EDAF90C3A5B8" for a
+        // key with these id bytes.
+        let id = KeyId([0xb8, 0xa5, 0xc3, 0x90, 0xaf, 0xed, 0xf4, 0x07]);
+        assert_eq!(id.to_string(), "7F4EDAF90C3A5B8");
     }
 
     #[test]
