@@ -2,6 +2,9 @@
 //! tests/fixtures/make-format-fixtures.sh), every field, every error with
 //! its line and column, hostile documents.
 
+// Helpers outside #[test] functions unwrap and panic too: a failure is their job.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, clippy::print_stderr)]
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
