@@ -3,7 +3,12 @@
 //! its line and column, hostile documents.
 
 // Helpers outside #[test] functions unwrap and panic too: a failure is their job.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::print_stderr
+)]
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

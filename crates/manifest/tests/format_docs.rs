@@ -3,7 +3,12 @@
 //! Debian package libxml2-utils).
 
 // Helpers outside #[test] functions unwrap and panic too: a failure is their job.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::print_stderr
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

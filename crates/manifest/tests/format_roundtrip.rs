@@ -2,7 +2,12 @@
 //! keeping their original text.
 
 // Helpers outside #[test] functions unwrap and panic too: a failure is their job.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::print_stderr
+)]
 
 use olkit_manifest::{
     parse, to_xml, Architecture, LocalizedText, Manifest, Product, Timestamp, Version,
