@@ -27,6 +27,7 @@ mod msi;
 mod output;
 mod package;
 mod reg;
+mod trust;
 mod version;
 
 use std::process::ExitCode;

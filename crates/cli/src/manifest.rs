@@ -1,18 +1,19 @@
 //! `olkit manifest`: update manifests (the Open-Xchange `<Products>` XML and
-//! olkit's signed extension).
+//! olkit's signed extension): checked and explained, and planned for one
+//! machine.
 
-use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use olkit_manifest::{
-    parse_with_notes, Limits, Manifest, Product, Timestamp, TrustPolicy, TrustedKey,
-    VerifiedManifest, OLKIT_NAMESPACE,
+    parse_with_notes, Environment, InstalledProduct, Limits, Manifest, Plan, PlanItem, Product,
+    OLKIT_NAMESPACE,
 };
 use serde::Serialize;
 
 use crate::output::{self, CliError, CliResult};
+use crate::trust::{read_limited, read_trusted, ManifestJson, TrustArgs, TrustError, Trusted};
 
 /// The verbs of `olkit manifest`.
 #[derive(Debug, Subcommand)]
@@ -20,6 +21,9 @@ pub(crate) enum ManifestCommand {
     /// Validate a manifest (format, signature, freshness) and explain it.
     #[command(long_about = CHECK_LONG_ABOUT)]
     Check(CheckArgs),
+    /// What to install or upgrade on one machine, and why (from a verified manifest).
+    #[command(long_about = PLAN_LONG_ABOUT)]
+    Plan(PlanArgs),
 }
 
 const CHECK_LONG_ABOUT: &str = "\
@@ -29,10 +33,12 @@ what deserves a warning (MD5 only, no expiry, no serial, plain HTTP, ignored
 elements).
 
 The signature is checked first: FILE.minisig (or --sig) against the
---pubkey keys (minisign public keys, as the key text or a .pub file). A
-signature is required unless --allow-unsigned is given; an expired manifest,
-or one whose serial is below --last-serial, is refused. Nothing is reported
-from a manifest that fails these checks.
+--pubkey keys (minisign public keys, as the key text or a .pub file). Give
+--pubkey, or --allow-unsigned to accept a manifest without signature (with
+a warning; a signature beside it is then left unchecked, with a warning);
+neither is a usage error. An expired manifest, or one whose serial is below
+--last-serial, is refused. Nothing is reported from a manifest that fails
+these checks.
 
   olkit manifest check products.xml --pubkey olkit.pub
   olkit manifest check products.xml --allow-unsigned --json
@@ -40,71 +46,79 @@ from a manifest that fails these checks.
 Exit codes: 0 valid (warnings allowed), 1 invalid, 2 usage error.
 The format: docs/manifest-format.md.";
 
+const PLAN_LONG_ABOUT: &str = "\
+Plan the updates of one machine: for every package of the manifest, what to
+do (install, upgrade, up-to-date, not-applicable, blocked) and why, in the
+order to apply them. The manifest is verified first, exactly as
+`olkit manifest check` does (signature, expiry, --last-serial); nothing is
+planned from a manifest that fails.
+
+--installed: the installed products, a JSON array:
+  [{\"upgrade_code\": \"{5A7D0F22-...}\", \"product_code\": \"{9B1C...}\",
+    \"version\": \"7.10.2\", \"name\": \"OXtender 2 for Microsoft Outlook\"}]
+  (upgrade_code and product_code may be left out).
+--env: the machine, a JSON object:
+  {\"server_version\": \"7.10.5\", \"outlook_version\": \"2016\",
+   \"outlook_bitness\": \"x64\", \"windows_version\": \"10.0.19045\",
+   \"architecture\": \"x64\", \"channel\": \"stable\", \"machine_id\": \"...\"}
+  (server_version, outlook_version, outlook_bitness and windows_version may
+  be left out: what a package needs and is unknown blocks it).
+Examples: examples/manifest-installed.json, examples/manifest-env.json.
+
+The table lists the packages to apply first, numbered in their order
+(critical ones first), then the others; under each, indented, the reasons:
+the sentences for the updater's Details field.
+
+With --json, one JSON document:
+  {
+    \"manifest\": {\"file\", \"signed\", \"signature_file\", \"key_id\",
+                 \"trusted_comment\", \"serial\", \"serial_to_store\", \"expires\"},
+    \"serial_to_store\": 2024031501 | null,
+    \"items\": [{\"index\", \"name\", \"version\", \"action\", \"reasons\": [...],
+               \"installed\", \"cache_upgrade\", \"critical\"}, ...],
+    \"order\": [0, ...],
+    \"cache_upgrade\": 3 | null,
+    \"warnings\": [\"the manifest has no expiry date\", ...]
+  }
+`order` indexes `items` (which follow the manifest). On failure, with
+--json: {\"error\": {\"file\", \"message\", \"line\", \"column\"}}.
+Store serial_to_store and pass it as --last-serial next time.
+
+Exit codes: 0 planned (whatever the actions), 1 the manifest was refused or
+a JSON file is invalid (with its line and column), 2 usage error.";
+
 /// `olkit manifest check`.
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
     /// The manifest (XML, UTF-8 or UTF-16).
     file: PathBuf,
-    /// The detached minisign signature [default: FILE.minisig if it exists].
-    #[arg(long, value_name = "FILE", requires = "pubkey")]
-    sig: Option<PathBuf>,
-    /// A trusted minisign public key: the base64 key or a .pub file. Repeatable.
-    #[arg(long, value_name = "KEY")]
-    pubkey: Vec<String>,
-    /// Accept a manifest without signature (with a warning).
-    #[arg(long)]
-    allow_unsigned: bool,
-    /// Refuse a manifest whose serial is lower than this one.
-    #[arg(long, value_name = "N")]
-    last_serial: Option<u64>,
-    /// Check expiry at this instant (RFC 3339) instead of now.
-    #[arg(long, value_name = "TIME", value_parser = parse_timestamp)]
-    at: Option<Timestamp>,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// One JSON document on standard output.
     #[arg(long)]
     json: bool,
 }
 
-fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
-    Timestamp::parse(text).map_err(|e| e.to_string())
-}
-
 pub(crate) fn run(command: ManifestCommand) -> CliResult {
     match command {
         ManifestCommand::Check(args) => check(&args),
-    }
-}
-
-fn failed(path: &Path, error: impl std::fmt::Display) -> CliError {
-    CliError::io(path, io::Error::other(error.to_string()))
-}
-
-/// Reads at most `limit + 1` bytes: the parser refuses anything longer.
-fn read_capped(path: &Path, limit: usize) -> Result<Vec<u8>, CliError> {
-    let file = fs::File::open(path).map_err(|e| CliError::io(path, e))?;
-    let mut bytes = Vec::new();
-    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    file.take(cap)
-        .read_to_end(&mut bytes)
-        .map_err(|e| CliError::io(path, e))?;
-    Ok(bytes)
-}
-
-fn trusted_key(text: &str) -> Result<TrustedKey, CliError> {
-    let path = Path::new(text);
-    if path.is_file() {
-        let content = fs::read_to_string(path).map_err(|e| CliError::io(path, e))?;
-        TrustedKey::parse(&content).map_err(|e| failed(path, e))
-    } else {
-        TrustedKey::parse(text).map_err(|e| failed(Path::new("--pubkey"), e))
+        ManifestCommand::Plan(args) => plan(&args),
     }
 }
 
 fn check(args: &CheckArgs) -> CliResult {
-    let limits = Limits::default();
-    match verify(args, &limits) {
-        Ok((verified, notes, sig_path, unchecked_sig)) => {
-            let report = Report::new(args, &verified, &notes, sig_path.as_deref(), unchecked_sig);
+    match read_trusted(&args.file, &args.trust).and_then(|trusted| {
+        // Parsed again for what the parser ignored; it passed once already.
+        let (_, notes) = parse_with_notes(&trusted.bytes, &Limits::default()).map_err(|error| {
+            TrustError::Manifest {
+                path: args.file.clone(),
+                error,
+            }
+        })?;
+        Ok((trusted, notes))
+    }) {
+        Ok((trusted, notes)) => {
+            let report = Report::new(args, &trusted, &notes);
             let mut out = output::stdout();
             if args.json {
                 output::write_json(&mut out, &report)?;
@@ -116,105 +130,22 @@ fn check(args: &CheckArgs) -> CliResult {
         }
         Err(error) => {
             if args.json {
-                let mut out = output::stdout();
-                let (line, column) = match &error {
-                    CheckError::Manifest(olkit_manifest::Error::Manifest {
-                        line, column, ..
-                    }) => (Some(*line), Some(*column)),
-                    _ => (None, None),
-                };
+                let (line, column) = error.line_column();
                 let doc = FailureJson {
                     file: output::path_text(&args.file),
                     valid: false,
                     error: ErrorJson {
+                        file: None,
                         message: error.to_string(),
                         line,
                         column,
                     },
                 };
-                output::write_json(&mut out, &doc)?;
+                output::write_json(&mut output::stdout(), &doc)?;
             }
-            Err(match error {
-                CheckError::Cli(e) => e,
-                CheckError::Manifest(e) => failed(&args.file, e),
-            })
+            Err(error.into())
         }
     }
-}
-
-enum CheckError {
-    Cli(CliError),
-    Manifest(olkit_manifest::Error),
-}
-
-impl std::fmt::Display for CheckError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CheckError::Cli(e) => e.fmt(f),
-            CheckError::Manifest(e) => e.fmt(f),
-        }
-    }
-}
-
-type Verified = (
-    VerifiedManifest,
-    Vec<olkit_manifest::Note>,
-    Option<PathBuf>,
-    Option<PathBuf>,
-);
-
-fn verify(args: &CheckArgs, limits: &Limits) -> Result<Verified, CheckError> {
-    let bytes = read_capped(&args.file, limits.max_bytes).map_err(CheckError::Cli)?;
-    let keys = args
-        .pubkey
-        .iter()
-        .map(|k| trusted_key(k))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(CheckError::Cli)?;
-    let beside = {
-        let mut name = args.file.clone().into_os_string();
-        name.push(".minisig");
-        PathBuf::from(name)
-    };
-    // A signature beside the file is used when there are keys to check it
-    // with; without keys it is reported as not checked.
-    let (sig_path, unchecked_sig) = match &args.sig {
-        Some(path) => (Some(path.clone()), None),
-        None if beside.is_file() && !keys.is_empty() => (Some(beside), None),
-        None if beside.is_file() => (None, Some(beside)),
-        None => (None, None),
-    };
-    if sig_path.is_none() && !args.allow_unsigned {
-        let hint = if unchecked_sig.is_some() {
-            "a signature is beside it, but no --pubkey to check it with"
-        } else {
-            "no signature (FILE.minisig or --sig)"
-        };
-        return Err(CheckError::Cli(failed(
-            &args.file,
-            format!("{hint}; give --allow-unsigned to check the format alone"),
-        )));
-    }
-    let signature = match &sig_path {
-        // A signature file is a few hundred bytes; 64 KiB is plenty.
-        Some(path) => Some(read_capped(path, 64 << 10).map_err(CheckError::Cli)?),
-        None => None,
-    };
-    let mut policy = TrustPolicy::new(keys);
-    if args.allow_unsigned {
-        policy = policy.allow_unsigned();
-    }
-    if let Some(serial) = args.last_serial {
-        policy = policy.last_serial(serial);
-    }
-    if let Some(at) = args.at {
-        policy = policy.at(at);
-    }
-    let verified = olkit_manifest::verify_manifest(&bytes, signature.as_deref(), &policy)
-        .map_err(CheckError::Manifest)?;
-    // Parsed again for what the parser ignored; it passed once already.
-    let (_, notes) = parse_with_notes(&bytes, limits).map_err(CheckError::Manifest)?;
-    Ok((verified, notes, sig_path, unchecked_sig))
 }
 
 #[derive(Serialize)]
@@ -226,6 +157,9 @@ struct FailureJson {
 
 #[derive(Serialize)]
 struct ErrorJson {
+    /// The file at fault, when it is not the manifest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
     message: String,
     line: Option<u64>,
     column: Option<u64>,
@@ -389,31 +323,17 @@ fn product_warnings(p: &Product) -> Vec<String> {
 }
 
 impl Report {
-    fn new(
-        args: &CheckArgs,
-        verified: &VerifiedManifest,
-        notes: &[olkit_manifest::Note],
-        sig_path: Option<&Path>,
-        unchecked_sig: Option<PathBuf>,
-    ) -> Self {
+    fn new(args: &CheckArgs, trusted: &Trusted, notes: &[olkit_manifest::Note]) -> Self {
+        let verified = &trusted.verified;
         let m: &Manifest = verified.manifest();
-        let mut warnings: Vec<WarningJson> = verified
+        let mut warnings: Vec<WarningJson> = trusted
             .warnings()
-            .iter()
-            .map(|w| WarningJson {
+            .into_iter()
+            .map(|message| WarningJson {
                 product: None,
-                message: w.to_string(),
+                message,
             })
             .collect();
-        if let Some(path) = unchecked_sig {
-            warnings.push(WarningJson {
-                product: None,
-                message: format!(
-                    "{} not checked: no --pubkey given",
-                    output::path_text(&path)
-                ),
-            });
-        }
         if m.legacy {
             warnings.push(WarningJson {
                 product: None,
@@ -436,7 +356,11 @@ impl Report {
             issued: m.issued.map(|t| t.to_string()),
             expires: m.expires.map(|t| t.to_string()),
             signature: verified.signature().map(|s| SignatureJson {
-                file: sig_path.map(output::path_text).unwrap_or_default(),
+                file: trusted
+                    .signature
+                    .as_deref()
+                    .map(output::path_text)
+                    .unwrap_or_default(),
                 key_id: s.key_id.to_string(),
                 kind: match s.kind {
                     olkit_manifest::SignatureKind::Prehashed => "prehashed",
@@ -585,4 +509,224 @@ fn requirements(p: &ProductJson) -> Option<String> {
         parts.push(format!("cache format {f} (upgraded on install)"));
     }
     (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// `olkit manifest plan`.
+#[derive(Debug, Args)]
+pub(crate) struct PlanArgs {
+    /// The manifest (XML, UTF-8 or UTF-16).
+    file: PathBuf,
+    /// The installed products (JSON array; see --help).
+    #[arg(long, value_name = "FILE.json")]
+    installed: PathBuf,
+    /// The machine (JSON object; see --help).
+    #[arg(long, value_name = "FILE.json")]
+    env: PathBuf,
+    #[command(flatten)]
+    trust: TrustArgs,
+    /// One JSON document on standard output (shape: see --help).
+    #[arg(long)]
+    json: bool,
+}
+
+/// An inventory of 10,000 products is about 2 MB; 16 MiB leaves room
+/// without letting a runaway file exhaust memory.
+const JSON_INPUT_LIMIT: usize = 16 << 20;
+
+/// Why `olkit manifest plan` stopped, with the position for JSON errors.
+/// Boxed where returned: it is large, and only made once.
+struct PlanFailure {
+    error: CliError,
+    file: PathBuf,
+    message: String,
+    line: Option<u64>,
+    column: Option<u64>,
+}
+
+impl PlanFailure {
+    fn trust(path: &Path, error: TrustError) -> Box<Self> {
+        let (line, column) = error.line_column();
+        Box::new(PlanFailure {
+            message: error.to_string(),
+            file: path.to_path_buf(),
+            line,
+            column,
+            error: error.into(),
+        })
+    }
+
+    fn read(path: &Path, error: CliError) -> Box<Self> {
+        Box::new(PlanFailure {
+            message: error.to_string(),
+            file: path.to_path_buf(),
+            line: None,
+            column: None,
+            error,
+        })
+    }
+}
+
+/// Reads one JSON document; a syntax or type error names the line and
+/// column (serde_json's message ends with them).
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Box<PlanFailure>> {
+    let bytes = read_limited(path, JSON_INPUT_LIMIT).map_err(|e| PlanFailure::read(path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        let positioned = !e.is_io();
+        Box::new(PlanFailure {
+            message: e.to_string(),
+            file: path.to_path_buf(),
+            line: positioned.then(|| u64::try_from(e.line()).unwrap_or(u64::MAX)),
+            column: positioned.then(|| u64::try_from(e.column()).unwrap_or(u64::MAX)),
+            error: CliError::io(path, io::Error::other(e)),
+        })
+    })
+}
+
+fn plan(args: &PlanArgs) -> CliResult {
+    let planned = read_trusted(&args.file, &args.trust)
+        .map_err(|e| PlanFailure::trust(&args.file, e))
+        .and_then(|trusted| {
+            let installed: Vec<InstalledProduct> = read_json(&args.installed)?;
+            let env: Environment = read_json(&args.env)?;
+            let plan = olkit_manifest::plan(trusted.verified.manifest(), &installed, &env);
+            Ok((trusted, plan))
+        });
+    let (trusted, plan) = match planned {
+        Ok(planned) => planned,
+        Err(failure) => {
+            if args.json {
+                let doc = PlanFailureJson {
+                    error: ErrorJson {
+                        file: Some(output::path_text(&failure.file)),
+                        message: failure.message,
+                        line: failure.line,
+                        column: failure.column,
+                    },
+                };
+                output::write_json(&mut output::stdout(), &doc)?;
+            }
+            return Err(failure.error);
+        }
+    };
+    let warnings = trusted.warnings();
+    let mut out = output::stdout();
+    if args.json {
+        return output::write_json(
+            &mut out,
+            &PlanJson {
+                manifest: trusted.json(),
+                serial_to_store: trusted.verified.serial_to_store(),
+                plan: &plan,
+                cache_upgrade: plan.cache_upgrade(),
+                warnings,
+            },
+        );
+    }
+    for warning in &warnings {
+        output::message(&format!("warning: {warning}"));
+    }
+    write_plan_human(&mut out, &trusted, &plan)?;
+    out.flush()?;
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct PlanFailureJson {
+    error: ErrorJson,
+}
+
+/// `olkit manifest plan --json`.
+#[derive(Serialize)]
+struct PlanJson<'a> {
+    manifest: ManifestJson<'a>,
+    serial_to_store: Option<u64>,
+    #[serde(flatten)]
+    plan: &'a Plan,
+    cache_upgrade: Option<u32>,
+    warnings: Vec<String>,
+}
+
+const PLAN_HEADINGS: [&str; 7] = [
+    "#",
+    "PRODUCT",
+    "OFFERED",
+    "INSTALLED",
+    "ACTION",
+    "CRITICAL",
+    "CACHE UPGRADE",
+];
+
+/// One table row: the step number (for packages to apply) and the cells.
+fn plan_row(step: Option<usize>, item: &PlanItem) -> [String; 7] {
+    [
+        step.map_or_else(|| "-".to_owned(), |n| n.to_string()),
+        output::Field(&item.name).to_string(),
+        output::Field(item.version.text()).to_string(),
+        item.installed
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), |v| output::Field(v.text()).to_string()),
+        item.action.to_string(),
+        if item.critical { "yes" } else { "no" }.to_owned(),
+        item.cache_upgrade
+            .map_or_else(|| "-".to_owned(), |f| format!("format {f}")),
+    ]
+}
+
+fn write_plan_human(out: &mut impl Write, trusted: &Trusted, plan: &Plan) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}: {}; {} to apply of {} packages",
+        trusted.path.display(),
+        trusted.provenance(),
+        plan.order.len(),
+        plan.items.len()
+    )?;
+    // Packages to apply in their order, then the others as listed.
+    let rest = plan
+        .items
+        .iter()
+        .filter(|item| !plan.order.contains(&item.index));
+    let rows: Vec<([String; 7], &PlanItem)> = plan
+        .to_apply()
+        .enumerate()
+        .map(|(n, item)| (plan_row(Some(n + 1), item), item))
+        .chain(rest.map(|item| (plan_row(None, item), item)))
+        .collect();
+    let mut widths = PLAN_HEADINGS.map(|h| h.chars().count());
+    for (cells, _) in &rows {
+        for (width, cell) in widths.iter_mut().zip(cells) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let write_cells = |out: &mut dyn Write, cells: &[&str]| -> io::Result<()> {
+        let mut line = String::new();
+        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            line.push_str(cell);
+            if i + 1 < cells.len() {
+                let pad = width.saturating_sub(cell.chars().count()) + 2;
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        writeln!(out, "{}", line.trim_end())
+    };
+    write_cells(out, &PLAN_HEADINGS)?;
+    for (cells, item) in &rows {
+        write_cells(out, &cells.each_ref().map(String::as_str))?;
+        for reason in &item.reasons {
+            writeln!(out, "      {reason}")?;
+        }
+    }
+    if let Some(format) = plan.cache_upgrade() {
+        writeln!(
+            out,
+            "cache: the local cache database is upgraded to format {format}"
+        )?;
+    }
+    if let Some(serial) = trusted.verified.serial_to_store() {
+        writeln!(
+            out,
+            "store serial {serial}: pass it as --last-serial next time"
+        )?;
+    }
+    Ok(())
 }

@@ -238,6 +238,48 @@ fn unsigned_manifests_need_allow_unsigned() {
     assert_eq!(json["warnings"][0], "the manifest is not signed");
 }
 
+/// The trust options are those of `olkit manifest check`: without a key a
+/// signature beside the manifest is left unchecked (and said so), --sig
+/// needs a key, and --at moves the expiry check.
+#[test]
+fn trust_options_are_shared_with_manifest_check() {
+    let s = setup(3, "2030-01-01T00:00:00Z");
+    let json = s.verify(&["--allow-unsigned", "--json"]).ok().json();
+    assert_eq!(json["manifest"]["signed"], false);
+    let warnings = json["warnings"].to_string();
+    assert!(
+        warnings.contains(&format!(
+            "{}.minisig not checked: no --pubkey given",
+            s.manifest
+        )),
+        "{warnings}"
+    );
+    // With a key the same signature is verified, under --allow-unsigned too.
+    let pubkey = s.pubkey();
+    let json = s
+        .verify(&["--allow-unsigned", "--pubkey", &pubkey, "--json"])
+        .ok()
+        .json();
+    assert_eq!(json["manifest"]["signed"], true);
+    assert_eq!(
+        json["manifest"]["signature_file"],
+        format!("{}.minisig", s.manifest)
+    );
+    // --sig without a key to check it with: a usage error.
+    let sig = format!("{}.minisig", s.manifest);
+    let run = s.verify(&["--allow-unsigned", "--sig", &sig]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    let run = s.verify(&["--pubkey", &pubkey, "--at", "2030-01-02T00:00:00Z"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("expired at 2030-01-01T00:00:00Z"),
+        "{}",
+        run.stderr
+    );
+    s.verify(&["--pubkey", &pubkey, "--at", "2029-12-31T00:00:00Z"])
+        .ok();
+}
+
 #[test]
 fn a_legacy_md5_manifest_is_reported_weak() {
     let dir = TempDir::new().unwrap();
