@@ -413,6 +413,293 @@ typedef uint32_t olk_msi_context;
 #endif // __cplusplus
 
 /**
+ * Whether a manifest must be signed (`uint32_t` values of
+ * `olk_manifest_policy_set_signature`).
+ */
+enum olk_manifest_signature_policy
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A valid signature by a pinned key is required (the default).
+   */
+  OLK_MANIFEST_SIGNATURE_REQUIRED = 1,
+  /**
+   * An unsigned manifest is accepted with a warning; a signature that
+   * is given is still verified.
+   */
+  OLK_MANIFEST_SIGNATURE_OPTIONAL = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_manifest_signature_policy olk_manifest_signature_policy;
+#else
+typedef uint32_t olk_manifest_signature_policy;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A processor architecture or bitness (`uint32_t` fields of
+ * `olk_manifest_environment`).
+ */
+enum olk_manifest_architecture
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not known (allowed for Outlook's bitness only).
+   */
+  OLK_MANIFEST_ARCH_UNKNOWN = 0,
+  /**
+   * 32-bit (`x86`).
+   */
+  OLK_MANIFEST_ARCH_X86 = 1,
+  /**
+   * 64-bit (`x64`).
+   */
+  OLK_MANIFEST_ARCH_X64 = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_manifest_architecture olk_manifest_architecture;
+#else
+typedef uint32_t olk_manifest_architecture;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The text fields of a product (`uint32_t` values of
+ * `olk_manifest_product_get`). Each is returned as the manifest has it,
+ * or NULL when the product does not have it.
+ */
+enum olk_manifest_product_field
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `<Name>` (always present).
+   */
+  OLK_MANIFEST_PRODUCT_NAME = 1,
+  /**
+   * `<Version>` as written (always present).
+   */
+  OLK_MANIFEST_PRODUCT_VERSION = 2,
+  /**
+   * `<UpgradeCode>`, `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}` upper case.
+   */
+  OLK_MANIFEST_PRODUCT_UPGRADE_CODE = 3,
+  /**
+   * `<olkit:ProductCode>`, normalized like the upgrade code.
+   */
+  OLK_MANIFEST_PRODUCT_PRODUCT_CODE = 4,
+  /**
+   * `<URL>`: where to download the package.
+   */
+  OLK_MANIFEST_PRODUCT_URL = 5,
+  /**
+   * `<InfoUrl>`.
+   */
+  OLK_MANIFEST_PRODUCT_INFO_URL = 6,
+  /**
+   * `<MSIURL>` (OX Drive variant).
+   */
+  OLK_MANIFEST_PRODUCT_MSI_URL = 7,
+  /**
+   * `<olkit:Sha256>` in lowercase hex.
+   */
+  OLK_MANIFEST_PRODUCT_SHA256 = 8,
+  /**
+   * `<MD5>` in lowercase hex.
+   */
+  OLK_MANIFEST_PRODUCT_MD5 = 9,
+  /**
+   * `<ReleaseDate>` as published.
+   */
+  OLK_MANIFEST_PRODUCT_RELEASE_DATE = 10,
+  /**
+   * `<InstallParams>`.
+   */
+  OLK_MANIFEST_PRODUCT_INSTALL_PARAMS = 11,
+  /**
+   * `<Importance>` as published.
+   */
+  OLK_MANIFEST_PRODUCT_IMPORTANCE = 12,
+  /**
+   * `<olkit:Channel>`; `stable` when the manifest names none.
+   */
+  OLK_MANIFEST_PRODUCT_CHANNEL = 13,
+  /**
+   * `<olkit:Architecture>`: `x86` or `x64`.
+   */
+  OLK_MANIFEST_PRODUCT_ARCHITECTURE = 14,
+  /**
+   * `<olkit:MinServerVersion>` as written.
+   */
+  OLK_MANIFEST_PRODUCT_MIN_SERVER_VERSION = 15,
+  /**
+   * `<olkit:MaxServerVersion>` as written.
+   */
+  OLK_MANIFEST_PRODUCT_MAX_SERVER_VERSION = 16,
+  /**
+   * `<olkit:MinWindowsVersion>` as written.
+   */
+  OLK_MANIFEST_PRODUCT_MIN_WINDOWS_VERSION = 17,
+  /**
+   * `<olkit:OutlookVersions>`, joined by `,` (`2016,365`).
+   */
+  OLK_MANIFEST_PRODUCT_OUTLOOK_VERSIONS = 18,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_manifest_product_field olk_manifest_product_field;
+#else
+typedef uint32_t olk_manifest_product_field;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The numeric fields of a product (`uint32_t` values of
+ * `olk_manifest_product_number`).
+ */
+enum olk_manifest_product_number_field
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `<olkit:Size>` in bytes.
+   */
+  OLK_MANIFEST_PRODUCT_SIZE = 1,
+  /**
+   * `<olkit:Critical>`: 1 or 0 (always present).
+   */
+  OLK_MANIFEST_PRODUCT_CRITICAL = 2,
+  /**
+   * `<olkit:RolloutPercent>`, 0 to 100.
+   */
+  OLK_MANIFEST_PRODUCT_ROLLOUT_PERCENT = 3,
+  /**
+   * `<olkit:RequiredCacheFormat>`.
+   */
+  OLK_MANIFEST_PRODUCT_REQUIRED_CACHE_FORMAT = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_manifest_product_number_field olk_manifest_product_number_field;
+#else
+typedef uint32_t olk_manifest_product_number_field;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What to do with a package (`uint32_t` values of
+ * `olk_manifest_plan_item_action`).
+ */
+enum olk_manifest_action
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not installed: install it.
+   */
+  OLK_MANIFEST_ACTION_INSTALL = 1,
+  /**
+   * An older version is installed: upgrade it.
+   */
+  OLK_MANIFEST_ACTION_UPGRADE = 2,
+  /**
+   * The same or a newer version is installed.
+   */
+  OLK_MANIFEST_ACTION_UP_TO_DATE = 3,
+  /**
+   * Not (or not yet) for this machine.
+   */
+  OLK_MANIFEST_ACTION_NOT_APPLICABLE = 4,
+  /**
+   * For this machine, but something else must change first (server,
+   * Windows), or what it needs is unknown.
+   */
+  OLK_MANIFEST_ACTION_BLOCKED = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_manifest_action olk_manifest_action;
+#else
+typedef uint32_t olk_manifest_action;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How strongly a package was verified (`uint32_t` outputs of the package
+ * checks).
+ */
+enum olk_manifest_digest
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * SHA-256 matched.
+   */
+  OLK_MANIFEST_DIGEST_SHA256 = 1,
+  /**
+   * Only MD5 was available (a legacy manifest) and matched: weak, it
+   * detects accidents, not attackers.
+   */
+  OLK_MANIFEST_DIGEST_WEAK_MD5 = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_manifest_digest olk_manifest_digest;
+#else
+typedef uint32_t olk_manifest_digest;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A manifest that passed its policy (`olk_manifest_verify`): signature,
+ * format and freshness all checked. Read-only: may be used from several
+ * threads. Released by `olk_manifest_free`; plans and package checks made
+ * from it stay valid.
+ */
+typedef struct olk_manifest olk_manifest;
+
+/**
+ * A package being verified chunk by chunk as it downloads
+ * (`olk_manifest_check_new`). Released by `olk_manifest_check_free`.
+ * After `olk_manifest_check_finish`, or after an update failed, the check
+ * is over and every further call fails with `OLK_INVALID_ARGUMENT`.
+ */
+typedef struct olk_manifest_check olk_manifest_check;
+
+/**
+ * The products installed on the machine (`olk_manifest_installed_new`,
+ * filled by `olk_manifest_installed_add`), for `olk_manifest_plan_new`.
+ * Released by `olk_manifest_installed_free`.
+ */
+typedef struct olk_manifest_installed olk_manifest_installed;
+
+/**
+ * The update plan of a manifest for one machine (`olk_manifest_plan_new`):
+ * one item per product in manifest order, and the order to apply the
+ * offered ones. Read-only. Released by `olk_manifest_plan_free`.
+ */
+typedef struct olk_manifest_plan olk_manifest_plan;
+
+/**
+ * The caller's trust decisions (`olk_manifest_policy_new`): the pinned
+ * minisign public keys, whether a signature is required (the default),
+ * the serial of the last manifest accepted and the time to check expiry
+ * against. Released by `olk_manifest_policy_free`. Setters must not run
+ * concurrently with other calls on the same policy.
+ */
+typedef struct olk_manifest_policy olk_manifest_policy;
+
+/**
  * The product identity of a package (`olk_msi_package_identity`), read by
  * `olk_msi_identity_get`; released by `olk_msi_identity_free`.
  */
@@ -490,6 +777,51 @@ typedef struct olk_reg_file olk_reg_file;
 typedef int32_t olk_status;
 
 /**
+ * The machine a plan is made for (`olk_manifest_plan_new`). Set
+ * `struct_size` to `sizeof(olk_manifest_environment)`: later versions
+ * only append fields, and olkit reads no further than `struct_size`
+ * (smaller than this version's size is `OLK_INVALID_ARGUMENT`).
+ *
+ * Strings are UTF-8; NULL means unknown where the field says so.
+ */
+typedef struct olk_manifest_environment {
+  /**
+   * `sizeof(olk_manifest_environment)`.
+   */
+  uint32_t struct_size;
+  /**
+   * The groupware server's version (`6.5.0`); NULL: unknown.
+   */
+  const char *server_version;
+  /**
+   * Outlook's release by product name (`2016`, `365`) or internal
+   * version (`16.0.17328.20000`); NULL: unknown.
+   */
+  const char *outlook_version;
+  /**
+   * Outlook's bitness: an `olk_manifest_architecture`, 0 for unknown.
+   */
+  uint32_t outlook_bitness;
+  /**
+   * Windows' version as the kernel reports it (`10.0.22631`); NULL:
+   * unknown.
+   */
+  const char *windows_version;
+  /**
+   * Windows' architecture: `OLK_MANIFEST_ARCH_X86` or `_X64`.
+   */
+  uint32_t architecture;
+  /**
+   * The release channel the machine follows; NULL: `stable`.
+   */
+  const char *channel;
+  /**
+   * A stable identifier of the machine, for staged rollout (required).
+   */
+  const char *machine_id;
+} olk_manifest_environment;
+
+/**
  * Success.
  */
 #define OLK_OK 0
@@ -538,6 +870,90 @@ typedef int32_t olk_status;
  * A string to return contains a NUL byte, so it cannot be a C string.
  */
 #define OLK_EMBEDDED_NUL 9
+
+/**
+ * The manifest is not a well-formed, valid manifest (the message gives the
+ * line and column), or a timestamp in it is malformed.
+ */
+#define OLK_MANIFEST_FORMAT 2000
+
+/**
+ * A version text (of the manifest, the environment or an installed
+ * product) is not one olkit can read.
+ */
+#define OLK_MANIFEST_INVALID_VERSION 2001
+
+/**
+ * A public key is not a minisign public key, or a signature is required
+ * and the policy pins no key.
+ */
+#define OLK_MANIFEST_KEY 2002
+
+/**
+ * The policy requires a signature and none was given.
+ */
+#define OLK_MANIFEST_UNSIGNED 2003
+
+/**
+ * The signature is malformed, made by an untrusted key, does not match
+ * the manifest (tampered), or is a legacy signature the policy refuses.
+ */
+#define OLK_MANIFEST_BAD_SIGNATURE 2004
+
+/**
+ * The manifest expired.
+ */
+#define OLK_MANIFEST_EXPIRED 2005
+
+/**
+ * The manifest's serial is lower than the last accepted one, or it has
+ * none although one was accepted before (an older manifest replayed).
+ */
+#define OLK_MANIFEST_ROLLBACK 2006
+
+/**
+ * The product declares no digest (neither SHA-256 nor MD5) to verify its
+ * package against.
+ */
+#define OLK_MANIFEST_NO_DIGEST 2007
+
+/**
+ * The package is larger than the manifest declares (or than the cap, when
+ * it declares no size).
+ */
+#define OLK_MANIFEST_PACKAGE_TOO_LARGE 2008
+
+/**
+ * The package is smaller than the manifest declares.
+ */
+#define OLK_MANIFEST_PACKAGE_TRUNCATED 2009
+
+/**
+ * The package's digest differs from the manifest's.
+ */
+#define OLK_MANIFEST_PACKAGE_MISMATCH 2010
+
+/**
+ * The bundle is not a readable zip archive, or an entry is damaged.
+ */
+#define OLK_MANIFEST_BUNDLE_CORRUPT 2011
+
+/**
+ * The bundle breaks an extraction limit (entry count, sizes, compression
+ * ratio, name length, depth).
+ */
+#define OLK_MANIFEST_BUNDLE_LIMIT 2012
+
+/**
+ * A bundle entry is refused: a path that could escape the destination, a
+ * symbolic link or other special entry, or a duplicate.
+ */
+#define OLK_MANIFEST_BUNDLE_UNSAFE 2013
+
+/**
+ * The extraction destination exists already.
+ */
+#define OLK_MANIFEST_DESTINATION_EXISTS 2014
 
 /**
  * The bytes are not a readable compound file (the container of every
@@ -728,6 +1144,528 @@ void olk_bytes_free(uint8_t *ptr, size_t len);
  * NULL or valid for a write of one `size_t`.
  */
 olk_status olk_last_error_message(char *buf, size_t len, size_t *needed);
+
+/**
+ * Ends the check: the size must be the declared one and the digest must
+ * match. On success stores in `*strength` an `olk_manifest_digest` and in
+ * `*bytes` the package's size. The check is over either way.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_ARGUMENT` (the check is over),
+ * `OLK_MANIFEST_PACKAGE_TRUNCATED`, `OLK_MANIFEST_PACKAGE_MISMATCH`.
+ *
+ * # Safety
+ *
+ * `check` must be NULL or a live handle not used concurrently; `strength`
+ * and `bytes` NULL or writable.
+ */
+olk_status olk_manifest_check_finish(struct olk_manifest_check *check,
+                                     uint32_t *strength,
+                                     uint64_t *bytes);
+
+/**
+ * Releases a package check. NULL is a no-op. Does not change the last
+ * error.
+ *
+ * # Safety
+ *
+ * `check` must be NULL or a live handle, not used again afterwards.
+ */
+void olk_manifest_check_free(struct olk_manifest_check *check);
+
+/**
+ * Starts verifying the package of product `index` chunk by chunk and
+ * returns the check in `*out`, released by `olk_manifest_check_free`. The
+ * check keeps what it needs: the manifest may be freed.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`, `OLK_MANIFEST_NO_DIGEST`.
+ *
+ * # Safety
+ *
+ * `manifest` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_manifest_check_new(const struct olk_manifest *manifest,
+                                  size_t index,
+                                  struct olk_manifest_check **out);
+
+/**
+ * Feeds the next `len` bytes at `data` of the package (`data` may be NULL
+ * when `len` is 0). More bytes than the manifest declares fail at once
+ * with `OLK_MANIFEST_PACKAGE_TOO_LARGE`, and the check is over.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_ARGUMENT` (the check is over),
+ * `OLK_MANIFEST_PACKAGE_TOO_LARGE`.
+ *
+ * # Safety
+ *
+ * `check` must be NULL or a live handle not used concurrently; `data`
+ * NULL or readable for `len` bytes.
+ */
+olk_status olk_manifest_check_update(struct olk_manifest_check *check,
+                                     const uint8_t *data,
+                                     size_t len);
+
+/**
+ * Extracts the update bundle (zip archive) at `zip` into the new directory
+ * `dest` (both UTF-8 paths; `dest` must not exist, its parent must), all
+ * or nothing, with the default limits (10,000 entries, 1 GiB per entry,
+ * 4 GiB in all, compression ratio 100). Refuses path traversal, absolute
+ * paths, symbolic links and duplicates. Stores in `*out` a UTF-8 JSON
+ * report, to be freed with `olk_string_free`: `{"dest": "...", "files": 2,
+ * "directories": 1, "bytes": 1234, "entries": [{"path": "docs/",
+ * "size": 0, "is_dir": true}, ...]}` (entries in archive order).
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_IO`,
+ * `OLK_MANIFEST_DESTINATION_EXISTS`, `OLK_MANIFEST_BUNDLE_CORRUPT`,
+ * `OLK_MANIFEST_BUNDLE_LIMIT`, `OLK_MANIFEST_BUNDLE_UNSAFE`; nothing is
+ * left at `dest`.
+ *
+ * # Safety
+ *
+ * `zip` and `dest` must be NULL or NUL-terminated; `out` NULL or writable.
+ */
+olk_status olk_manifest_extract_bundle(const char *zip, const char *dest, char **out);
+
+/**
+ * Releases a manifest. NULL is a no-op. Does not change the last error.
+ *
+ * # Safety
+ *
+ * `manifest` must be NULL or a live handle, not used again afterwards.
+ */
+void olk_manifest_free(struct olk_manifest *manifest);
+
+/**
+ * Adds an installed product: its `product_code` and `upgrade_code` (GUIDs,
+ * braces and case as found; either may be NULL), `version` (its
+ * ProductVersion) and display `name`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT` (`installed`, `version`, `name`),
+ * `OLK_INVALID_UTF8`, `OLK_MANIFEST_INVALID_VERSION`; nothing is added.
+ *
+ * # Safety
+ *
+ * `installed` must be NULL or a live handle not used concurrently; the
+ * strings must be NULL or NUL-terminated.
+ */
+olk_status olk_manifest_installed_add(struct olk_manifest_installed *installed,
+                                      const char *product_code,
+                                      const char *upgrade_code,
+                                      const char *version,
+                                      const char *name);
+
+/**
+ * Releases a list of installed products. NULL is a no-op. Does not change
+ * the last error.
+ *
+ * # Safety
+ *
+ * `installed` must be NULL or a live handle, not used again afterwards.
+ */
+void olk_manifest_installed_free(struct olk_manifest_installed *installed);
+
+/**
+ * Returns in `*out` a new, empty list of installed products, released by
+ * `olk_manifest_installed_free`.
+ *
+ * # Safety
+ *
+ * `out` must be NULL or writable.
+ */
+olk_status olk_manifest_installed_new(struct olk_manifest_installed **out);
+
+/**
+ * Stores in `*out` the id of the pinned key that signed the manifest as
+ * minisign prints it (`2CCECDA4776F5AEB`), to be freed with
+ * `olk_string_free`; NULL for an unsigned manifest.
+ *
+ * # Safety
+ *
+ * `manifest` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_manifest_key_id(const struct olk_manifest *manifest, char **out);
+
+/**
+ * Stores in `*out` the number of offered packages (install or upgrade),
+ * to be applied in the order of `olk_manifest_plan_apply_index`.
+ *
+ * # Safety
+ *
+ * `plan` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_manifest_plan_apply_count(const struct olk_manifest_plan *plan, size_t *out);
+
+/**
+ * Stores in `*out` the item (= product) index of the `position`-th
+ * package to apply (0-based): critical packages first, then by name, then
+ * by version.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * `plan` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_manifest_plan_apply_index(const struct olk_manifest_plan *plan,
+                                         size_t position,
+                                         size_t *out);
+
+/**
+ * Releases a plan. NULL is a no-op. Does not change the last error.
+ *
+ * # Safety
+ *
+ * `plan` must be NULL or a live handle, not used again afterwards.
+ */
+void olk_manifest_plan_free(struct olk_manifest_plan *plan);
+
+/**
+ * Stores in `*out` the action of item `index`: one of
+ * `olk_manifest_action`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * `plan` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_manifest_plan_item_action(const struct olk_manifest_plan *plan,
+                                         size_t index,
+                                         uint32_t *out);
+
+/**
+ * Stores the cache database format item `index` upgrades the local cache
+ * to when it is applied: `*has_value` 1 and `*value`, or 0 and 0 when it
+ * is not offered or needs none.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * `plan` must be NULL or a live handle; `has_value` and `value` must be
+ * NULL or writable.
+ */
+olk_status olk_manifest_plan_item_cache_upgrade(const struct olk_manifest_plan *plan,
+                                                size_t index,
+                                                uint8_t *has_value,
+                                                uint32_t *value);
+
+/**
+ * Stores in `*out` the number of plan items: one per product of the
+ * manifest, item `i` being product `i`.
+ *
+ * # Safety
+ *
+ * `plan` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_manifest_plan_item_count(const struct olk_manifest_plan *plan, size_t *out);
+
+/**
+ * Stores in `*out` the installed version of item `index`'s product (the
+ * highest, as installed), to be freed with `olk_string_free`; NULL when
+ * it is not installed.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * `plan` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_manifest_plan_item_installed(const struct olk_manifest_plan *plan,
+                                            size_t index,
+                                            char **out);
+
+/**
+ * Stores in `*out` reason `reason` of item `index` as an English sentence
+ * for the Updater's Details field (`needs server version 6.5.0 or later;
+ * the server runs 6.4.0`), to be freed with `olk_string_free`. The
+ * reasons that decided the action come first.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * `plan` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_manifest_plan_item_reason(const struct olk_manifest_plan *plan,
+                                         size_t index,
+                                         size_t reason,
+                                         char **out);
+
+/**
+ * Stores in `*out` the number of reasons of item `index`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * `plan` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_manifest_plan_item_reason_count(const struct olk_manifest_plan *plan,
+                                               size_t index,
+                                               size_t *out);
+
+/**
+ * Stores in `*out` the whole plan as UTF-8 JSON, to be freed with
+ * `olk_string_free`, the shape of `olkit manifest plan --json`:
+ * `{"items": [{"index", "name", "version", "action" (`install`,
+ * `upgrade`, `up-to-date`, `not-applicable`, `blocked`), "reasons"
+ * (sentences), "installed" (or null), "cache_upgrade" (or null),
+ * "critical"}, ...], "order": [item indexes to apply, in order]}`.
+ *
+ * # Safety
+ *
+ * `plan` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_manifest_plan_json(const struct olk_manifest_plan *plan, char **out);
+
+/**
+ * Plans the updates of `manifest` for the machine `environment` with the
+ * products `installed` (NULL: nothing installed) and returns the plan in
+ * `*out`, released by `olk_manifest_plan_free`. Deterministic; never
+ * offers a downgrade.
+ *
+ * Errors: `OLK_NULL_ARGUMENT` (also `environment.machine_id`),
+ * `OLK_INVALID_UTF8`, `OLK_INVALID_ARGUMENT` (`struct_size` too small, an
+ * unknown or unknown-for-Windows architecture),
+ * `OLK_MANIFEST_INVALID_VERSION` (a version of the environment).
+ *
+ * # Safety
+ *
+ * `manifest` and `installed` must be NULL or live handles; `environment`
+ * NULL or as `olk_manifest_environment` describes; `out` NULL or writable.
+ */
+olk_status olk_manifest_plan_new(const struct olk_manifest *manifest,
+                                 const struct olk_manifest_environment *environment,
+                                 const struct olk_manifest_installed *installed,
+                                 struct olk_manifest_plan **out);
+
+/**
+ * Pins the minisign public key `key`: the base64 line of a `.pub` file
+ * (`RWT...`) or the whole `.pub` file text.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_MANIFEST_KEY` (not
+ * a minisign public key; nothing is added).
+ *
+ * # Safety
+ *
+ * `policy` must be NULL or a live handle not used concurrently; `key` must
+ * be NULL or NUL-terminated.
+ */
+olk_status olk_manifest_policy_add_key(struct olk_manifest_policy *policy, const char *key);
+
+/**
+ * Releases a policy. NULL is a no-op. Does not change the last error.
+ *
+ * # Safety
+ *
+ * `policy` must be NULL or a live handle, not used again afterwards.
+ */
+void olk_manifest_policy_free(struct olk_manifest_policy *policy);
+
+/**
+ * Returns in `*out` a new policy: no pinned key, a signature required,
+ * no serial accepted before, the current time. Released by
+ * `olk_manifest_policy_free`.
+ *
+ * # Safety
+ *
+ * `out` must be NULL or writable.
+ */
+olk_status olk_manifest_policy_new(struct olk_manifest_policy **out);
+
+/**
+ * Sets the serial of the last manifest the caller accepted (with
+ * `has_serial` 1) or forgets it (with `has_serial` 0; `serial` is then
+ * ignored): manifests with a lower serial fail with
+ * `OLK_MANIFEST_ROLLBACK`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_ARGUMENT` (`has_serial` not 0
+ * or 1).
+ *
+ * # Safety
+ *
+ * `policy` must be NULL or a live handle not used concurrently.
+ */
+olk_status olk_manifest_policy_set_last_serial(struct olk_manifest_policy *policy,
+                                               uint8_t has_serial,
+                                               uint64_t serial);
+
+/**
+ * Sets the time expiry is checked against, in seconds since the Unix
+ * epoch; 0 (the default) means the current time of each verification.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE` (outside years 0000 to
+ * 9999).
+ *
+ * # Safety
+ *
+ * `policy` must be NULL or a live handle not used concurrently.
+ */
+olk_status olk_manifest_policy_set_now(struct olk_manifest_policy *policy, int64_t unix_seconds);
+
+/**
+ * Sets whether a signature is required: `signature` is one of
+ * `olk_manifest_signature_policy`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_ARGUMENT` (an unknown value).
+ *
+ * # Safety
+ *
+ * `policy` must be NULL or a live handle not used concurrently.
+ */
+olk_status olk_manifest_policy_set_signature(struct olk_manifest_policy *policy,
+                                             uint32_t signature);
+
+/**
+ * Stores in `*out` the number of products (packages) of the manifest.
+ *
+ * # Safety
+ *
+ * `manifest` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_manifest_product_count(const struct olk_manifest *manifest, size_t *out);
+
+/**
+ * Stores in `*out` text field `field` (one of
+ * `olk_manifest_product_field`) of product `index`, to be freed with
+ * `olk_string_free`; NULL (and `OLK_OK`) when the product does not have it.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`, `OLK_INVALID_ARGUMENT`
+ * (an unknown `field`), `OLK_EMBEDDED_NUL`.
+ *
+ * # Safety
+ *
+ * `manifest` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_manifest_product_get(const struct olk_manifest *manifest,
+                                    size_t index,
+                                    uint32_t field,
+                                    char **out);
+
+/**
+ * Stores in `*out` product `index` as UTF-8 JSON, to be freed with
+ * `olk_string_free`: one object with every field, absent ones as `null`:
+ * `{"name", "version", "upgrade_code", "product_code", "url", "info_url",
+ * "msi_url", "sha256", "md5", "msi_md5" (lowercase hex), "size",
+ * "release_date", "install_params", "importance", "has_icon" (bool),
+ * "min_server_version", "max_server_version", "outlook_versions" (array
+ * of strings), "min_windows_version", "architecture" (`x86`/`x64`),
+ * "channel" (`stable` if absent), "rollout_percent", "critical" (bool),
+ * "required_cache_format", "release_notes" and "details" (arrays of
+ * `{"lang": "de", "text": "..."}` in document order)}`. Versions are as
+ * written.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * `manifest` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_manifest_product_json(const struct olk_manifest *manifest, size_t index, char **out);
+
+/**
+ * Stores numeric field `field` (one of
+ * `olk_manifest_product_number_field`) of product `index`: `*has_value`
+ * 1 and `*value`, or 0 and 0 when the product does not have it.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`, `OLK_INVALID_ARGUMENT`
+ * (an unknown `field`).
+ *
+ * # Safety
+ *
+ * `manifest` must be NULL or a live handle; `has_value` and `value` must
+ * be NULL or writable.
+ */
+olk_status olk_manifest_product_number(const struct olk_manifest *manifest,
+                                       size_t index,
+                                       uint32_t field,
+                                       uint8_t *has_value,
+                                       uint64_t *value);
+
+/**
+ * Stores in `*has_value` 1 and in `*value` the serial the caller should
+ * store and pass to `olk_manifest_policy_set_last_serial` next time (the
+ * manifest's, or the previous one if it has none); `*has_value` 0 and
+ * `*value` 0 when there is none.
+ *
+ * # Safety
+ *
+ * `manifest` must be NULL or a live handle; `has_value` and `value` must
+ * be NULL or writable.
+ */
+olk_status olk_manifest_serial_to_store(const struct olk_manifest *manifest,
+                                        uint8_t *has_value,
+                                        uint64_t *value);
+
+/**
+ * Verifies and reads the manifest in the `len` bytes at `data` (UTF-8 or
+ * UTF-16 XML) under `policy`, and returns it in `*out`, to be released with
+ * `olk_manifest_free`. `signature` / `signature_len` is the text of the
+ * detached minisign signature (`FILE.minisig`), or NULL with length 0 for
+ * none. The signature is checked over the raw bytes before anything is
+ * parsed; then the format; then expiry and rollback. Any failure gives no
+ * manifest at all.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_MANIFEST_KEY` (a signature and no
+ * pinned key), `OLK_MANIFEST_UNSIGNED`, `OLK_MANIFEST_BAD_SIGNATURE`,
+ * `OLK_MANIFEST_FORMAT`, `OLK_MANIFEST_INVALID_VERSION`,
+ * `OLK_MANIFEST_EXPIRED`, `OLK_MANIFEST_ROLLBACK`.
+ *
+ * # Safety
+ *
+ * `data` and `signature` must be NULL or readable for their lengths;
+ * `policy` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_manifest_verify(const uint8_t *data,
+                               size_t len,
+                               const uint8_t *signature,
+                               size_t signature_len,
+                               const struct olk_manifest_policy *policy,
+                               struct olk_manifest **out);
+
+/**
+ * Verifies the downloaded package at `path` (UTF-8) against product
+ * `index`: its declared size and SHA-256 (MD5 only when the manifest has
+ * nothing better, reported as weak), reading no more than the declared
+ * size plus one byte. On success stores in `*strength` an
+ * `olk_manifest_digest` and in `*bytes` the package's size.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_OUT_OF_RANGE`,
+ * `OLK_IO`, `OLK_MANIFEST_NO_DIGEST`, `OLK_MANIFEST_PACKAGE_TOO_LARGE`,
+ * `OLK_MANIFEST_PACKAGE_TRUNCATED`, `OLK_MANIFEST_PACKAGE_MISMATCH`.
+ *
+ * # Safety
+ *
+ * `manifest` must be NULL or a live handle; `path` NULL or NUL-terminated;
+ * `strength` and `bytes` NULL or writable.
+ */
+olk_status olk_manifest_verify_package(const struct olk_manifest *manifest,
+                                       size_t index,
+                                       const char *path,
+                                       uint32_t *strength,
+                                       uint64_t *bytes);
+
+/**
+ * Stores in `*out` trust warning `index` (0-based) as an English sentence
+ * (`the manifest is not signed`), to be freed with `olk_string_free`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * `manifest` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_manifest_warning(const struct olk_manifest *manifest, size_t index, char **out);
+
+/**
+ * Stores in `*out` the number of trust warnings (unsigned, no expiry, no
+ * serial, issued in the future).
+ *
+ * # Safety
+ *
+ * `manifest` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_manifest_warning_count(const struct olk_manifest *manifest, size_t *out);
 
 /**
  * Releases an identity. NULL is a no-op. Does not change the last error.

@@ -89,6 +89,21 @@ namespace Olkit
         public const int RegUnencodable = 1008;
         public const int RegTypeMismatch = 1009;
         public const int RegBadData = 1010;
+        public const int ManifestFormat = 2000;
+        public const int ManifestInvalidVersion = 2001;
+        public const int ManifestKey = 2002;
+        public const int ManifestUnsigned = 2003;
+        public const int ManifestBadSignature = 2004;
+        public const int ManifestExpired = 2005;
+        public const int ManifestRollback = 2006;
+        public const int ManifestNoDigest = 2007;
+        public const int ManifestPackageTooLarge = 2008;
+        public const int ManifestPackageTruncated = 2009;
+        public const int ManifestPackageMismatch = 2010;
+        public const int ManifestBundleCorrupt = 2011;
+        public const int ManifestBundleLimit = 2012;
+        public const int ManifestBundleUnsafe = 2013;
+        public const int ManifestDestinationExists = 2014;
         public const int MsiContainer = 3000;
         public const int MsiNotAPackage = 3001;
         public const int MsiCorrupt = 3002;
@@ -798,6 +813,79 @@ namespace Olkit
         UserManaged = 1,
         UserUnmanaged = 2,
         Machine = 4,
+    }
+
+    /// <summary>Whether a manifest must be signed (olk_manifest_signature_policy).</summary>
+    public enum ManifestSignaturePolicy : uint
+    {
+        /// <summary>A valid signature by a pinned key is required (the default).</summary>
+        Required = 1,
+        /// <summary>Unsigned manifests are accepted with a warning.</summary>
+        Optional = 2,
+    }
+
+    /// <summary>A processor architecture or bitness (olk_manifest_architecture).</summary>
+    public enum ManifestArchitecture : uint
+    {
+        Unknown = 0,
+        X86 = 1,
+        X64 = 2,
+    }
+
+    /// <summary>The text fields of a product (olk_manifest_product_field).</summary>
+    public enum ManifestProductField : uint
+    {
+        Name = 1,
+        Version = 2,
+        UpgradeCode = 3,
+        ProductCode = 4,
+        Url = 5,
+        InfoUrl = 6,
+        MsiUrl = 7,
+        /// <summary>Lowercase hex.</summary>
+        Sha256 = 8,
+        /// <summary>Lowercase hex.</summary>
+        Md5 = 9,
+        ReleaseDate = 10,
+        InstallParams = 11,
+        Importance = 12,
+        /// <summary>"stable" when the manifest names none.</summary>
+        Channel = 13,
+        /// <summary>"x86" or "x64".</summary>
+        Architecture = 14,
+        MinServerVersion = 15,
+        MaxServerVersion = 16,
+        MinWindowsVersion = 17,
+        /// <summary>Joined by ",".</summary>
+        OutlookVersions = 18,
+    }
+
+    /// <summary>The numeric fields of a product (olk_manifest_product_number_field).</summary>
+    public enum ManifestProductNumberField : uint
+    {
+        Size = 1,
+        /// <summary>1 or 0.</summary>
+        Critical = 2,
+        RolloutPercent = 3,
+        RequiredCacheFormat = 4,
+    }
+
+    /// <summary>What to do with a package (olk_manifest_action).</summary>
+    public enum ManifestAction : uint
+    {
+        Install = 1,
+        Upgrade = 2,
+        UpToDate = 3,
+        NotApplicable = 4,
+        Blocked = 5,
+    }
+
+    /// <summary>How strongly a package was verified (olk_manifest_digest).</summary>
+    public enum ManifestDigest : uint
+    {
+        Sha256 = 1,
+        /// <summary>Only MD5 was available: it detects accidents, not attackers.</summary>
+        WeakMd5 = 2,
     }
 
     /// <summary>A line that lenient reading skipped.</summary>

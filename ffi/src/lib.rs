@@ -48,10 +48,12 @@ mod util;
 
 // The crates' exports, one module each. Declared after `status` so that
 // cbindgen lists the general status codes first in the header.
+mod manifest;
 mod msi;
 mod regfile;
 
 pub use error::olk_last_error_message;
+pub use manifest::*;
 pub use msi::*;
 pub use regfile::*;
 pub use status::*;

@@ -25,6 +25,13 @@
 use std::ffi::{c_char, CStr};
 
 use crate::boundary::boundary_value;
+use crate::manifest::{
+    OLK_MANIFEST_BAD_SIGNATURE, OLK_MANIFEST_BUNDLE_CORRUPT, OLK_MANIFEST_BUNDLE_LIMIT,
+    OLK_MANIFEST_BUNDLE_UNSAFE, OLK_MANIFEST_DESTINATION_EXISTS, OLK_MANIFEST_EXPIRED,
+    OLK_MANIFEST_FORMAT, OLK_MANIFEST_INVALID_VERSION, OLK_MANIFEST_KEY, OLK_MANIFEST_NO_DIGEST,
+    OLK_MANIFEST_PACKAGE_MISMATCH, OLK_MANIFEST_PACKAGE_TOO_LARGE, OLK_MANIFEST_PACKAGE_TRUNCATED,
+    OLK_MANIFEST_ROLLBACK, OLK_MANIFEST_UNSIGNED,
+};
 use crate::msi::{
     OLK_MSI_CONTAINER, OLK_MSI_CORRUPT, OLK_MSI_INVALID_VALUE, OLK_MSI_MARKER_COUNT,
     OLK_MSI_NOT_A_PACKAGE, OLK_MSI_NO_MORE_ROWS, OLK_MSI_NO_SUCH_STREAM, OLK_MSI_NO_SUCH_TABLE,
@@ -99,6 +106,25 @@ pub fn describe(status: olk_status) -> &'static CStr {
         OLK_REG_UNENCODABLE => c"the text cannot be written in the .reg file's encoding",
         OLK_REG_TYPE_MISMATCH => c"the registry value has another type",
         OLK_REG_BAD_DATA => c"the registry value's data is malformed for its type",
+        OLK_MANIFEST_FORMAT => c"the update manifest is malformed",
+        OLK_MANIFEST_INVALID_VERSION => c"a version text cannot be read",
+        OLK_MANIFEST_KEY => c"invalid or missing trusted minisign public key",
+        OLK_MANIFEST_UNSIGNED => c"the manifest is not signed and a signature is required",
+        OLK_MANIFEST_BAD_SIGNATURE => {
+            c"the manifest's signature is invalid or not by a trusted key"
+        }
+        OLK_MANIFEST_EXPIRED => c"the manifest expired",
+        OLK_MANIFEST_ROLLBACK => c"the manifest is older than one accepted before (rollback)",
+        OLK_MANIFEST_NO_DIGEST => c"the product declares no digest to verify its package against",
+        OLK_MANIFEST_PACKAGE_TOO_LARGE => c"the package is larger than the manifest declares",
+        OLK_MANIFEST_PACKAGE_TRUNCATED => c"the package is smaller than the manifest declares",
+        OLK_MANIFEST_PACKAGE_MISMATCH => c"the package's digest differs from the manifest's",
+        OLK_MANIFEST_BUNDLE_CORRUPT => c"the bundle is not a readable zip archive",
+        OLK_MANIFEST_BUNDLE_LIMIT => c"the bundle breaks an extraction limit",
+        OLK_MANIFEST_BUNDLE_UNSAFE => {
+            c"a bundle entry is unsafe (path traversal, symbolic link or duplicate)"
+        }
+        OLK_MANIFEST_DESTINATION_EXISTS => c"the extraction destination exists already",
         OLK_MSI_CONTAINER => c"not a readable compound file (truncated or corrupt container)",
         OLK_MSI_NOT_A_PACKAGE => c"not a Windows Installer package (unknown root storage CLSID)",
         OLK_MSI_CORRUPT => c"the Windows Installer package is corrupt",
@@ -135,6 +161,7 @@ mod tests {
         let ranges = [
             OLK_OK..=OLK_EMBEDDED_NUL,
             OLK_REG_BAD_HEADER..=OLK_REG_BAD_DATA,
+            OLK_MANIFEST_FORMAT..=OLK_MANIFEST_DESTINATION_EXISTS,
             OLK_MSI_CONTAINER..=OLK_MSI_UNKNOWN_PROPERTY,
         ];
         for code in ranges.into_iter().flatten() {
@@ -146,7 +173,8 @@ mod tests {
             999,
             OLK_REG_BAD_DATA + 1,
             1999,
-            2000,
+            OLK_MANIFEST_DESTINATION_EXISTS + 1,
+            2999,
             OLK_MSI_UNKNOWN_PROPERTY + 1,
             3999,
             i32::MAX,

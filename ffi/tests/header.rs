@@ -248,6 +248,12 @@ fn dotnet_enums_match_the_header() {
     let source = read(&workspace_root().join("bindings/dotnet/Olkit.cs"));
     let enums = header_enums();
     let expected_enums = [
+        "olk_manifest_action",
+        "olk_manifest_architecture",
+        "olk_manifest_digest",
+        "olk_manifest_product_field",
+        "olk_manifest_product_number_field",
+        "olk_manifest_signature_policy",
         "olk_msi_context",
         "olk_msi_field_type",
         "olk_msi_identity_field",
@@ -274,6 +280,15 @@ fn dotnet_enums_match_the_header() {
         ("olk_msi_scope", "MsiScope"),
         ("olk_msi_verdict", "MsiVerdict"),
         ("olk_msi_context", "MsiContext"),
+        ("olk_manifest_signature_policy", "ManifestSignaturePolicy"),
+        ("olk_manifest_architecture", "ManifestArchitecture"),
+        ("olk_manifest_product_field", "ManifestProductField"),
+        (
+            "olk_manifest_product_number_field",
+            "ManifestProductNumberField",
+        ),
+        ("olk_manifest_action", "ManifestAction"),
+        ("olk_manifest_digest", "ManifestDigest"),
     ] {
         let c_variants = &enums[c_name];
         // The prefix all the C variants share (OLK_REG_FORMAT_, OLK_REG_ENC_...).

@@ -15,7 +15,10 @@
 //! repository root, where they find their inputs (`examples/`, fixtures),
 //! and `OLKIT_MSI_FIXTURES` set to a directory of files made for this run
 //! (see [`Harness::msi_fixtures`]; the package is built by the fixture
-//! builders of olkit-msi-query's tests, `support`). Shared helpers:
+//! builders of olkit-msi-query's tests, `support`), and
+//! `OLKIT_MANIFEST_FIXTURES` set to the signed manifest, package and zips
+//! made for this run by python3 and minisign (see
+//! [`Harness::manifest_fixtures`]). Shared helpers:
 //! `tests/c/check.h` (C, and the CHECK macros of C++), `tests/cpp/check.hpp`,
 //! `tests/dotnet/Check.cs`. New handle types add test files; this harness
 //! picks them up. Build outputs go to `target/tmp/olkit-ffi/<profile>/`.
@@ -23,7 +26,7 @@
 //! The library is found next to the test executable, in
 //! `target/<profile>/deps/` (see [`deps_dir`]); the programs link and load
 //! a checked private copy of it (see [`library_dir`]). A missing compiler,
-//! mono, valgrind or nm fails the test, naming `.ci/install-deps`.
+//! mono, valgrind, nm, python3 or minisign fails the test, naming `.ci/install-deps`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -100,6 +103,80 @@ const MSI_FIXTURE_EXPORTS: [&str; 6] = [
     "_ForceCodepage",
 ];
 
+/// Writes, in the directory given as its argument, the inputs of the
+/// manifest tests (tests/*/test_manifest.*): `package.bin` (100,000 bytes)
+/// and the unsigned `manifest.xml` whose products declare its SHA-256 and
+/// size (computed here by hashlib, independently of olkit's digests),
+/// `bundle.zip` (a directory and two files, whose contents are also
+/// written beside it as `bundle-readme.txt` and `bundle-setup.bin`) and
+/// `slip.zip` (an entry named `../evil.txt`), both made by zipfile.
+///
+/// The manifest: serial 42, expires 2099-01-01T00:00:00Z (4070908800), and
+///  0. "Olkit Connector" 7.2.0.4567: x64, critical, cache format 3, needs
+///     server 6.5.0, SHA-256 and size of package.bin, notes in en and de;
+///  1. "Olkit Legacy Add-in" 1.0.5: only the MD5 of package.bin;
+///  2. "Olkit Beta Tools" 2.0.0-rc1: the beta channel;
+///  3. "Olkit Server Plugin" 3.1: needs server 9.0.0, no digest;
+///  4. "Olkit Helper" 1.0: no codes, nothing else.
+const MANIFEST_FIXTURE_PY: &str = r#"
+import hashlib, sys, zipfile, os
+os.chdir(sys.argv[1])
+package = bytes((i * 31 + 7) % 251 for i in range(100000))
+open("package.bin", "wb").write(package)
+sha, md5 = hashlib.sha256(package).hexdigest(), hashlib.md5(package).hexdigest()
+open("manifest.xml", "w", encoding="utf-8").write(f"""<?xml version="1.0" encoding="UTF-8"?>
+<Products xmlns:olkit="urn:olkit:manifest:1" olkit:serial="42"
+          olkit:issued="2026-01-01T00:00:00Z" olkit:expires="2099-01-01T00:00:00Z">
+  <Product>
+    <Name>Olkit Connector</Name>
+    <Version>7.2.0.4567</Version>
+    <UpgradeCode>{{5A7D0F22-6A4B-4F3E-9C1D-2B8E7F6A5C41}}</UpgradeCode>
+    <URL>https://updates.example.com/connector-7.2.0.msi</URL>
+    <olkit:ProductCode>{{9B1C2D3E-4F50-4617-8293-A4B5C6D7E8F9}}</olkit:ProductCode>
+    <olkit:Sha256>{sha}</olkit:Sha256>
+    <olkit:Size>{len(package)}</olkit:Size>
+    <olkit:MinServerVersion>6.5.0</olkit:MinServerVersion>
+    <olkit:OutlookVersions>2016 365</olkit:OutlookVersions>
+    <olkit:Architecture>x64</olkit:Architecture>
+    <olkit:Critical>true</olkit:Critical>
+    <olkit:RequiredCacheFormat>3</olkit:RequiredCacheFormat>
+    <olkit:ReleaseNotes xml:lang="en">Faster calendar sync.</olkit:ReleaseNotes>
+    <olkit:ReleaseNotes xml:lang="de">Schnellerer Abgleich. Grüße</olkit:ReleaseNotes>
+  </Product>
+  <Product>
+    <Name>Olkit Legacy Add-in</Name>
+    <Version>1.0.5</Version>
+    <UpgradeCode>{{0E5C3A8B-94F1-4D62-A7B3-C1D2E3F4A5B6}}</UpgradeCode>
+    <MD5>{md5}</MD5>
+  </Product>
+  <Product>
+    <Name>Olkit Beta Tools</Name>
+    <Version>2.0.0-rc1</Version>
+    <olkit:Sha256>{sha}</olkit:Sha256>
+    <olkit:Channel>beta</olkit:Channel>
+  </Product>
+  <Product>
+    <Name>Olkit Server Plugin</Name>
+    <Version>3.1</Version>
+    <olkit:MinServerVersion>9.0.0</olkit:MinServerVersion>
+  </Product>
+  <Product>
+    <Name>Olkit Helper</Name>
+    <Version>1.0</Version>
+  </Product>
+</Products>
+""")
+readme, setup = b"olkit bundle readme\n", package[:5000]
+open("bundle-readme.txt", "wb").write(readme)
+open("bundle-setup.bin", "wb").write(setup)
+with zipfile.ZipFile("bundle.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("docs/", b"")
+    z.writestr("docs/readme.txt", readme)
+    z.writestr("setup.bin", setup)
+with zipfile.ZipFile("slip.zip", "w") as z:
+    z.writestr("../evil.txt", b"outside")
+"#;
+
 /// Where things are for one test.
 struct Harness {
     root: PathBuf,
@@ -163,6 +240,39 @@ impl Harness {
                 .stdout(std::fs::File::create(dir.join(&file)).unwrap());
             let status = cmd.status().unwrap();
             assert!(status.success(), "{cmd:?} failed ({status})");
+        }
+        dir
+    }
+
+    /// Builds, in `<out>/manifest`, the files of the manifest tests:
+    /// those of [`MANIFEST_FIXTURE_PY`] (python3), a minisign key pair
+    /// without password (`manifest.pub`, `manifest.sec`) and
+    /// `manifest.xml.minisig` (`minisign -S`). The programs find the
+    /// directory in `OLKIT_MANIFEST_FIXTURES`.
+    fn manifest_fixtures(&self) -> PathBuf {
+        let dir = self.out.join("manifest");
+        std::fs::create_dir_all(&dir).unwrap();
+        let minisign = tool("minisign");
+        let commands: [(PathBuf, Vec<&str>); 3] = [
+            (tool("python3"), vec!["-c", MANIFEST_FIXTURE_PY, "."]),
+            (
+                minisign.clone(),
+                vec!["-G", "-W", "-p", "manifest.pub", "-s", "manifest.sec"],
+            ),
+            (
+                minisign,
+                vec!["-S", "-s", "manifest.sec", "-m", "manifest.xml"],
+            ),
+        ];
+        for (program, args) in commands {
+            let mut cmd = Command::new(program);
+            cmd.args(args).current_dir(&dir);
+            let done = run(cmd, COMPILE_TIMEOUT);
+            assert!(
+                done.status.success(),
+                "making the manifest fixtures failed: {}",
+                done.stderr
+            );
         }
         dir
     }
@@ -231,6 +341,7 @@ impl Harness {
     fn run_native(&self, programs: &[PathBuf], under_valgrind: bool) {
         let valgrind = under_valgrind.then(|| tool("valgrind"));
         let msi_fixtures = self.msi_fixtures();
+        let manifest_fixtures = self.manifest_fixtures();
         for exe in programs {
             let mut cmd = match &valgrind {
                 Some(valgrind) => {
@@ -248,7 +359,8 @@ impl Harness {
             cmd.current_dir(&self.out)
                 .env("LD_LIBRARY_PATH", self.library_path())
                 .env("OLKIT_SOURCE_DIR", &self.root)
-                .env("OLKIT_MSI_FIXTURES", &msi_fixtures);
+                .env("OLKIT_MSI_FIXTURES", &msi_fixtures)
+                .env("OLKIT_MANIFEST_FIXTURES", &manifest_fixtures);
             expect_all_passed(cmd);
         }
     }
@@ -559,6 +671,7 @@ fn dotnet_programs_pass_on_mono() {
         n.ends_with(".cs") && n.starts_with("Test")
     });
     let msi_fixtures = h.msi_fixtures();
+    let manifest_fixtures = h.manifest_fixtures();
     for src in programs {
         let exe = h.out.join(src.file_stem().unwrap()).with_extension("exe");
         let mut cmd = Command::new(&mcs);
@@ -575,6 +688,7 @@ fn dotnet_programs_pass_on_mono() {
             .env("LD_LIBRARY_PATH", h.library_path())
             .env("OLKIT_SOURCE_DIR", &h.root)
             .env("OLKIT_MSI_FIXTURES", &msi_fixtures)
+            .env("OLKIT_MANIFEST_FIXTURES", &manifest_fixtures)
             .env("OLKIT_EXPECTED_VERSION", env!("CARGO_PKG_VERSION"))
             .env(
                 "OLKIT_TEST_PANIC",
