@@ -31,7 +31,9 @@
  * from two threads at once.
  *
  * Handle classes: olkit::RegFile (.reg files); olkit::MsiPackage, MsiQuery,
- * MsiView, MsiRecord, MsiIdentity, MsiInventory (Windows Installer).
+ * MsiView, MsiRecord, MsiIdentity, MsiInventory (Windows Installer);
+ * olkit::ManifestPolicy, Manifest, ManifestInstalled, ManifestPlan,
+ * ManifestCheck (update manifests).
  */
 #ifndef OLKIT_HPP
 #define OLKIT_HPP
@@ -764,6 +766,262 @@ public:
 private:
     using Handle::Handle;
 };
+
+/* ---------------------------------------------------------------------------
+ * Update manifests (olk_manifest_*): trust policy, verified manifests, plans,
+ * package checks, bundles.
+ */
+
+/**
+ * call() for an optional number output pair f(args..., &has_value, &value):
+ * std::nullopt when has_value is 0.
+ */
+template <typename T, typename F, typename... Args>
+std::optional<T> call_optional_number(F f, Args... args) {
+    std::uint8_t has_value = 0;
+    T value{};
+    check(f(args..., &has_value, &value));
+    return has_value != 0 ? std::optional<T>(value) : std::nullopt;
+}
+
+/**
+ * The trust decisions a manifest is verified under (olk_manifest_policy):
+ * pinned minisign public keys, whether a signature is required (by
+ * default it is), the last serial accepted, the time to check expiry
+ * against. The setters return *this so that they chain.
+ */
+class ManifestPolicy : public Handle<olk_manifest_policy, olk_manifest_policy_free> {
+public:
+    static ManifestPolicy create() {
+        return ManifestPolicy(call<olk_manifest_policy *>(olk_manifest_policy_new));
+    }
+
+    /** Pins a key: a .pub file's text or its base64 line (throws OLK_MANIFEST_KEY). */
+    ManifestPolicy &add_key(const std::string &key) {
+        check(olk_manifest_policy_add_key(get(), c_str(key)));
+        return *this;
+    }
+
+    ManifestPolicy &signature(olk_manifest_signature_policy policy) {
+        check(olk_manifest_policy_set_signature(get(), static_cast<std::uint32_t>(policy)));
+        return *this;
+    }
+
+    /** The serial last accepted; std::nullopt forgets it. */
+    ManifestPolicy &last_serial(std::optional<std::uint64_t> serial) {
+        check(olk_manifest_policy_set_last_serial(get(), serial ? 1 : 0, serial.value_or(0)));
+        return *this;
+    }
+
+    /** The time to check expiry against (Unix seconds); 0: the current time. */
+    ManifestPolicy &now(std::int64_t unix_seconds) {
+        check(olk_manifest_policy_set_now(get(), unix_seconds));
+        return *this;
+    }
+
+private:
+    using Handle::Handle;
+};
+
+/** The installed products a plan is made against (olk_manifest_installed). */
+class ManifestInstalled : public Handle<olk_manifest_installed, olk_manifest_installed_free> {
+public:
+    static ManifestInstalled create() {
+        return ManifestInstalled(call<olk_manifest_installed *>(olk_manifest_installed_new));
+    }
+
+    ManifestInstalled &add(const std::optional<std::string> &product_code,
+                           const std::optional<std::string> &upgrade_code,
+                           const std::string &version, const std::string &name) {
+        check(olk_manifest_installed_add(get(), product_code ? c_str(*product_code) : nullptr,
+                                         upgrade_code ? c_str(*upgrade_code) : nullptr,
+                                         c_str(version), c_str(name)));
+        return *this;
+    }
+
+private:
+    using Handle::Handle;
+};
+
+/** The machine a plan is for (olk_manifest_environment); std::nullopt: unknown. */
+struct ManifestEnvironment {
+    std::optional<std::string> server_version;
+    std::optional<std::string> outlook_version;
+    olk_manifest_architecture outlook_bitness = OLK_MANIFEST_ARCH_UNKNOWN;
+    std::optional<std::string> windows_version;
+    olk_manifest_architecture architecture = OLK_MANIFEST_ARCH_X64;
+    std::optional<std::string> channel; /**< std::nullopt: stable */
+    std::string machine_id;
+};
+
+/** A package that matched its manifest entry. */
+struct ManifestVerdict {
+    olk_manifest_digest strength = OLK_MANIFEST_DIGEST_SHA256;
+    std::uint64_t bytes = 0;
+};
+
+/** The update plan of a manifest for one machine (olk_manifest_plan). */
+class ManifestPlan : public Handle<olk_manifest_plan, olk_manifest_plan_free> {
+public:
+    /** The decision for one product (item i is product i of the manifest). */
+    struct Item {
+        olk_manifest_action action = OLK_MANIFEST_ACTION_INSTALL;
+        std::vector<std::string> reasons; /**< sentences, deciding ones first */
+        std::optional<std::string> installed;
+        std::optional<std::uint32_t> cache_upgrade;
+    };
+
+    std::size_t size() const { return call<std::size_t>(olk_manifest_plan_item_count, get()); }
+
+    Item item(std::size_t index) const {
+        Item item;
+        item.action = static_cast<olk_manifest_action>(
+            call<std::uint32_t>(olk_manifest_plan_item_action, get(), index));
+        item.reasons.resize(call<std::size_t>(olk_manifest_plan_item_reason_count, get(), index));
+        for (std::size_t i = 0; i < item.reasons.size(); i++) {
+            item.reasons[i] = call_string(olk_manifest_plan_item_reason, get(), index, i);
+        }
+        item.installed = call_optional_string(olk_manifest_plan_item_installed, get(), index);
+        item.cache_upgrade =
+            call_optional_number<std::uint32_t>(olk_manifest_plan_item_cache_upgrade, get(), index);
+        return item;
+    }
+
+    /** The indexes of the offered items, in the order to apply them. */
+    std::vector<std::size_t> apply_order() const {
+        std::vector<std::size_t> order(call<std::size_t>(olk_manifest_plan_apply_count, get()));
+        for (std::size_t i = 0; i < order.size(); i++) {
+            order[i] = call<std::size_t>(olk_manifest_plan_apply_index, get(), i);
+        }
+        return order;
+    }
+
+    /** The plan as JSON (shape: olk_manifest_plan_json in olkit.h). */
+    std::string json() const { return call_string(olk_manifest_plan_json, get()); }
+
+private:
+    friend class Manifest;
+    using Handle::Handle;
+};
+
+/** Reads the outputs of a package check: f(args..., &strength, &bytes). */
+template <typename F, typename... Args>
+ManifestVerdict call_verdict(F f, Args... args) {
+    std::uint32_t strength = 0;
+    ManifestVerdict verdict;
+    check(f(args..., &strength, &verdict.bytes));
+    verdict.strength = static_cast<olk_manifest_digest>(strength);
+    return verdict;
+}
+
+/** A package verified chunk by chunk as it downloads (olk_manifest_check). */
+class ManifestCheck : public Handle<olk_manifest_check, olk_manifest_check_free> {
+public:
+    /** Feeds the next chunk (throws OLK_MANIFEST_PACKAGE_TOO_LARGE past the declared size). */
+    void update(const std::uint8_t *data, std::size_t size) {
+        check(olk_manifest_check_update(get(), data, size));
+    }
+
+    void update(const std::vector<std::uint8_t> &chunk) { update(chunk.data(), chunk.size()); }
+
+    /** Ends the check: size and digest must match. The check is over afterwards. */
+    ManifestVerdict finish() { return call_verdict(olk_manifest_check_finish, get()); }
+
+private:
+    friend class Manifest;
+    using Handle::Handle;
+};
+
+/** A manifest that passed its trust policy (olk_manifest). */
+class Manifest : public Handle<olk_manifest, olk_manifest_free> {
+public:
+    /** Verifies and reads data, signed by signature (std::nullopt: unsigned). */
+    static Manifest verify(const std::vector<std::uint8_t> &data,
+                           const std::optional<std::vector<std::uint8_t>> &signature,
+                           const ManifestPolicy &policy) {
+        return Manifest(call<olk_manifest *>(olk_manifest_verify, data.data(), data.size(),
+                                             signature ? signature->data() : nullptr,
+                                             signature ? signature->size() : 0, policy.get()));
+    }
+
+    /** The serial to store and pass to ManifestPolicy::last_serial next time. */
+    std::optional<std::uint64_t> serial_to_store() const {
+        return call_optional_number<std::uint64_t>(olk_manifest_serial_to_store, get());
+    }
+
+    /** The id of the key that signed it; std::nullopt if unsigned. */
+    std::optional<std::string> key_id() const {
+        return call_optional_string(olk_manifest_key_id, get());
+    }
+
+    std::vector<std::string> warnings() const {
+        std::vector<std::string> warnings(call<std::size_t>(olk_manifest_warning_count, get()));
+        for (std::size_t i = 0; i < warnings.size(); i++) {
+            warnings[i] = call_string(olk_manifest_warning, get(), i);
+        }
+        return warnings;
+    }
+
+    std::size_t product_count() const {
+        return call<std::size_t>(olk_manifest_product_count, get());
+    }
+
+    /** A text field of a product; std::nullopt when it does not have it. */
+    std::optional<std::string> product(std::size_t index, olk_manifest_product_field field) const {
+        return call_optional_string(olk_manifest_product_get, get(), index,
+                                    static_cast<std::uint32_t>(field));
+    }
+
+    /** A numeric field of a product; std::nullopt when it does not have it. */
+    std::optional<std::uint64_t> product_number(std::size_t index,
+                                                olk_manifest_product_number_field field) const {
+        return call_optional_number<std::uint64_t>(olk_manifest_product_number, get(), index,
+                                                   static_cast<std::uint32_t>(field));
+    }
+
+    /** A product as JSON (shape: olk_manifest_product_json in olkit.h). */
+    std::string product_json(std::size_t index) const {
+        return call_string(olk_manifest_product_json, get(), index);
+    }
+
+    /** The update plan for env with installed (nullptr: nothing installed). */
+    ManifestPlan plan(const ManifestEnvironment &env,
+                      const ManifestInstalled *installed = nullptr) const {
+        auto text = [](const std::optional<std::string> &s) { return s ? c_str(*s) : nullptr; };
+        olk_manifest_environment raw{};
+        raw.struct_size = static_cast<std::uint32_t>(sizeof raw);
+        raw.server_version = text(env.server_version);
+        raw.outlook_version = text(env.outlook_version);
+        raw.outlook_bitness = static_cast<std::uint32_t>(env.outlook_bitness);
+        raw.windows_version = text(env.windows_version);
+        raw.architecture = static_cast<std::uint32_t>(env.architecture);
+        raw.channel = text(env.channel);
+        raw.machine_id = c_str(env.machine_id);
+        return ManifestPlan(call<olk_manifest_plan *>(olk_manifest_plan_new, get(), &raw,
+                                                      installed ? installed->get() : nullptr));
+    }
+
+    /** Verifies the package file at path against product index. */
+    ManifestVerdict verify_package(std::size_t index, const std::string &path) const {
+        return call_verdict(olk_manifest_verify_package, get(), index, c_str(path));
+    }
+
+    /** Starts a chunk-by-chunk check of product index's package. */
+    ManifestCheck check_package(std::size_t index) const {
+        return ManifestCheck(call<olk_manifest_check *>(olk_manifest_check_new, get(), index));
+    }
+
+private:
+    using Handle::Handle;
+};
+
+/**
+ * Extracts the update bundle (zip) into the new directory dest, all or
+ * nothing; returns the JSON report (shape: olk_manifest_extract_bundle).
+ */
+inline std::string extract_bundle(const std::string &zip, const std::string &dest) {
+    return call_string(olk_manifest_extract_bundle, c_str(zip), c_str(dest));
+}
 
 } // namespace olkit
 
