@@ -4,8 +4,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic,
-    clippy::print_stdout
+    clippy::panic
 )]
 
 use std::io::Read;
@@ -208,45 +207,6 @@ fn a_missing_file_is_an_io_error_naming_it() {
         Err(Error::Io { path, .. }) => assert_eq!(path, missing),
         other => panic!("{other:?}"),
     }
-}
-
-/// Throughput against `sha256sum` on the same 1 GB file, in the same run.
-/// Run with `cargo test --release -p olkit-manifest --test digest --
-/// --ignored --nocapture`; the goal is a ratio of at least 0.9.
-#[test]
-#[ignore = "writes 1 GB and takes seconds; run in release mode"]
-fn throughput_against_sha256sum() {
-    use std::time::Instant;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("big.bin");
-    let size: u64 = 1 << 30;
-    {
-        use std::io::Write;
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-        let block: Vec<u8> = (0..1u32 << 20).map(|n| (n * 2_654_435_761) as u8).collect();
-        for _ in 0..size >> 20 {
-            file.write_all(&block).unwrap();
-        }
-    }
-    // Warm the page cache for both.
-    let _ = tool_digest::<32>("sha256sum", &path);
-    let start = Instant::now();
-    let digest: [u8; 32] = tool_digest("sha256sum", &path);
-    let tool = start.elapsed();
-    let mut product = product();
-    product.sha256 = Some(digest);
-    product.size = Some(size);
-    let start = Instant::now();
-    verify_file(&path, &product).unwrap();
-    let ours = start.elapsed();
-    let ratio = tool.as_secs_f64() / ours.as_secs_f64();
-    println!(
-        "sha256sum {:.3}s, verify_file {:.3}s: ratio {ratio:.2} ({:.0} MB/s)",
-        tool.as_secs_f64(),
-        ours.as_secs_f64(),
-        size as f64 / 1e6 / ours.as_secs_f64()
-    );
-    assert!(ratio >= 0.9, "ratio {ratio:.2}");
 }
 
 fn hex(bytes: &[u8]) -> String {
