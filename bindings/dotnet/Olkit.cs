@@ -18,6 +18,9 @@
 //   (with MsiKind, MsiFieldType, MsiIdentityField, MsiScope, MsiVerdict,
 //   MsiContext, MsiColumn, MsiRelated): Windows Installer packages, over
 //   olk_msi_*.
+// - ManifestPolicy, Manifest, ManifestInstalled, ManifestPlan, ManifestCheck
+//   (with ManifestEnvironment, ManifestVerdict and the Manifest* enums):
+//   update manifests, plans, package checks and bundles, over olk_manifest_*.
 //
 // Adding a handle type (RegFileHandle and RegFile below are the complete
 // version of this outline):
@@ -404,7 +407,137 @@ namespace Olkit
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern int olk_msi_inventory_product_info(MsiInventoryHandle inventory, IntPtr productCode,
             IntPtr userSid, uint context, IntPtr property, out IntPtr value);
+
+        // olk_manifest_* (olkit-manifest). Handles are the Manifest*Handle
+        // classes; the optional `installed` of olk_manifest_plan_new is
+        // passed as NULL with a new, invalid handle object. The environment
+        // is a ManifestEnvironmentNative whose strings are Utf8.Alloc copies.
+        // Products and plan items are numbered from 0.
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_policy_new(out ManifestPolicyHandle policy);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void olk_manifest_policy_free(IntPtr policy);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_policy_add_key(ManifestPolicyHandle policy, IntPtr key);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_policy_set_signature(ManifestPolicyHandle policy, uint signature);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_policy_set_last_serial(ManifestPolicyHandle policy, byte hasSerial,
+            ulong serial);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_policy_set_now(ManifestPolicyHandle policy, long unixSeconds);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_verify([In] byte[] data, UIntPtr len, [In] byte[] signature,
+            UIntPtr signatureLen, ManifestPolicyHandle policy, out ManifestHandle manifest);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void olk_manifest_free(IntPtr manifest);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_serial_to_store(ManifestHandle manifest, out byte hasValue,
+            out ulong value);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_key_id(ManifestHandle manifest, out IntPtr keyId);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_warning_count(ManifestHandle manifest, out UIntPtr count);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_warning(ManifestHandle manifest, UIntPtr index, out IntPtr text);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_product_count(ManifestHandle manifest, out UIntPtr count);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_product_get(ManifestHandle manifest, UIntPtr index, uint field,
+            out IntPtr text);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_product_number(ManifestHandle manifest, UIntPtr index, uint field,
+            out byte hasValue, out ulong value);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_product_json(ManifestHandle manifest, UIntPtr index, out IntPtr json);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_installed_new(out ManifestInstalledHandle installed);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void olk_manifest_installed_free(IntPtr installed);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_installed_add(ManifestInstalledHandle installed, IntPtr productCode,
+            IntPtr upgradeCode, IntPtr version, IntPtr name);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_plan_new(ManifestHandle manifest,
+            ref ManifestEnvironmentNative environment, ManifestInstalledHandle installed, out ManifestPlanHandle plan);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void olk_manifest_plan_free(IntPtr plan);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_plan_item_count(ManifestPlanHandle plan, out UIntPtr count);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_plan_apply_count(ManifestPlanHandle plan, out UIntPtr count);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_plan_apply_index(ManifestPlanHandle plan, UIntPtr position,
+            out UIntPtr index);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_plan_item_action(ManifestPlanHandle plan, UIntPtr index, out uint action);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_plan_item_reason_count(ManifestPlanHandle plan, UIntPtr index,
+            out UIntPtr count);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_plan_item_reason(ManifestPlanHandle plan, UIntPtr index, UIntPtr reason,
+            out IntPtr text);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_plan_item_installed(ManifestPlanHandle plan, UIntPtr index,
+            out IntPtr version);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_plan_item_cache_upgrade(ManifestPlanHandle plan, UIntPtr index,
+            out byte hasValue, out uint value);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_plan_json(ManifestPlanHandle plan, out IntPtr json);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_verify_package(ManifestHandle manifest, UIntPtr index, IntPtr path,
+            out uint strength, out ulong bytes);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_check_new(ManifestHandle manifest, UIntPtr index,
+            out ManifestCheckHandle check);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void olk_manifest_check_free(IntPtr check);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_check_update(ManifestCheckHandle check, [In] byte[] data, UIntPtr len);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_check_finish(ManifestCheckHandle check, out uint strength,
+            out ulong bytes);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_manifest_extract_bundle(IntPtr zip, IntPtr dest, out IntPtr report);
     }
+
 
     /// <summary>A failed olkit call: its status code and olkit's message.</summary>
     public sealed class OlkitException : Exception
@@ -518,6 +651,52 @@ namespace Olkit
     public sealed class MsiInventoryHandle : OlkitHandle
     {
         protected override bool ReleaseHandle() { Native.olk_msi_inventory_free(handle); return true; }
+    }
+
+    /// <summary>An olk_manifest_policy handle (released with olk_manifest_policy_free).</summary>
+    public sealed class ManifestPolicyHandle : OlkitHandle
+    {
+        protected override bool ReleaseHandle() { Native.olk_manifest_policy_free(handle); return true; }
+    }
+
+    /// <summary>An olk_manifest handle (released with olk_manifest_free).</summary>
+    public sealed class ManifestHandle : OlkitHandle
+    {
+        protected override bool ReleaseHandle() { Native.olk_manifest_free(handle); return true; }
+    }
+
+    /// <summary>An olk_manifest_installed handle (released with olk_manifest_installed_free).</summary>
+    public sealed class ManifestInstalledHandle : OlkitHandle
+    {
+        protected override bool ReleaseHandle() { Native.olk_manifest_installed_free(handle); return true; }
+    }
+
+    /// <summary>An olk_manifest_plan handle (released with olk_manifest_plan_free).</summary>
+    public sealed class ManifestPlanHandle : OlkitHandle
+    {
+        protected override bool ReleaseHandle() { Native.olk_manifest_plan_free(handle); return true; }
+    }
+
+    /// <summary>An olk_manifest_check handle (released with olk_manifest_check_free).</summary>
+    public sealed class ManifestCheckHandle : OlkitHandle
+    {
+        protected override bool ReleaseHandle() { Native.olk_manifest_check_free(handle); return true; }
+    }
+
+    /// <summary>olk_manifest_environment as it crosses the ABI: set
+    /// StructSize to Marshal.SizeOf(typeof(ManifestEnvironmentNative)); the
+    /// strings are NUL-terminated UTF-8 (IntPtr.Zero: unknown).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ManifestEnvironmentNative
+    {
+        public uint StructSize;
+        public IntPtr ServerVersion;
+        public IntPtr OutlookVersion;
+        public uint OutlookBitness;
+        public IntPtr WindowsVersion;
+        public uint Architecture;
+        public IntPtr Channel;
+        public IntPtr MachineId;
     }
 
     /// <summary>Hand-written UTF-8 marshalling (.NET Framework has none).</summary>
@@ -1753,6 +1932,366 @@ namespace Olkit
                 Library.Check(Native.olk_msi_package_find_related_products(handle, inventory.Handle, (uint)scope,
                     u.Pointer, out verdict, out report));
                 return new MsiRelated((MsiVerdict)verdict, Utf8.Take(report));
+            }
+        }
+    }
+
+    /// <summary>The trust decisions a manifest is verified under
+    /// (olk_manifest_policy): pinned minisign public keys, whether a
+    /// signature is required (by default it is), the last serial accepted,
+    /// the time to check expiry against.</summary>
+    public sealed class ManifestPolicy : OlkitObject<ManifestPolicyHandle>
+    {
+        private ManifestPolicy(ManifestPolicyHandle handle) : base(handle)
+        {
+        }
+
+        public static ManifestPolicy Create()
+        {
+            ManifestPolicyHandle h;
+            Library.Check(Native.olk_manifest_policy_new(out h));
+            return new ManifestPolicy(h);
+        }
+
+        /// <summary>Pins a key: a .pub file's text or its base64 line (Status.ManifestKey if it is none).</summary>
+        public ManifestPolicy AddKey(string key)
+        {
+            using (var k = new Utf8Arg(key))
+            {
+                Library.Check(Native.olk_manifest_policy_add_key(handle, k.Pointer));
+            }
+            return this;
+        }
+
+        public ManifestPolicy SetSignature(ManifestSignaturePolicy policy)
+        {
+            Library.Check(Native.olk_manifest_policy_set_signature(handle, (uint)policy));
+            return this;
+        }
+
+        /// <summary>The serial last accepted; null forgets it.</summary>
+        public ManifestPolicy SetLastSerial(ulong? serial)
+        {
+            Library.Check(Native.olk_manifest_policy_set_last_serial(handle, (byte)(serial.HasValue ? 1 : 0),
+                serial.GetValueOrDefault()));
+            return this;
+        }
+
+        /// <summary>The time to check expiry against, in Unix seconds; 0: the current time.</summary>
+        public ManifestPolicy SetNow(long unixSeconds)
+        {
+            Library.Check(Native.olk_manifest_policy_set_now(handle, unixSeconds));
+            return this;
+        }
+    }
+
+    /// <summary>The installed products a plan is made against (olk_manifest_installed).</summary>
+    public sealed class ManifestInstalled : OlkitObject<ManifestInstalledHandle>
+    {
+        private ManifestInstalled(ManifestInstalledHandle handle) : base(handle)
+        {
+        }
+
+        public static ManifestInstalled Create()
+        {
+            ManifestInstalledHandle h;
+            Library.Check(Native.olk_manifest_installed_new(out h));
+            return new ManifestInstalled(h);
+        }
+
+        /// <summary>Adds a product (productCode and upgradeCode may be null).</summary>
+        public ManifestInstalled Add(string productCode, string upgradeCode, string version, string name)
+        {
+            using (var p = new Utf8Arg(productCode))
+            using (var u = new Utf8Arg(upgradeCode))
+            using (var v = new Utf8Arg(version))
+            using (var n = new Utf8Arg(name))
+            {
+                Library.Check(Native.olk_manifest_installed_add(handle, p.Pointer, u.Pointer, v.Pointer, n.Pointer));
+            }
+            return this;
+        }
+    }
+
+    /// <summary>The machine a plan is for; null strings are unknown (Channel null: stable).</summary>
+    public sealed class ManifestEnvironment
+    {
+        public string ServerVersion;
+        public string OutlookVersion;
+        public ManifestArchitecture OutlookBitness = ManifestArchitecture.Unknown;
+        public string WindowsVersion;
+        public ManifestArchitecture Architecture = ManifestArchitecture.X64;
+        public string Channel;
+        public string MachineId;
+    }
+
+    /// <summary>A package that matched its manifest entry.</summary>
+    public sealed class ManifestVerdict
+    {
+        internal ManifestVerdict(uint strength, ulong bytes)
+        {
+            Strength = (ManifestDigest)strength;
+            Bytes = bytes;
+        }
+
+        public ManifestDigest Strength { get; private set; }
+
+        public ulong Bytes { get; private set; }
+    }
+
+    /// <summary>The update plan of a manifest for one machine
+    /// (olk_manifest_plan); item i is product i of the manifest.</summary>
+    public sealed class ManifestPlan : OlkitObject<ManifestPlanHandle>
+    {
+        internal ManifestPlan(ManifestPlanHandle handle) : base(handle)
+        {
+        }
+
+        public int Count
+        {
+            get { return Sizes.ToInt(Get<UIntPtr>(Native.olk_manifest_plan_item_count)); }
+        }
+
+        public ManifestAction Action(int index)
+        {
+            uint action;
+            Library.Check(Native.olk_manifest_plan_item_action(handle, Sizes.Of(index, "index"), out action));
+            return (ManifestAction)action;
+        }
+
+        /// <summary>Why, as sentences for the Details field; the deciding ones first.</summary>
+        public string[] Reasons(int index)
+        {
+            UIntPtr item = Sizes.Of(index, "index");
+            UIntPtr count;
+            Library.Check(Native.olk_manifest_plan_item_reason_count(handle, item, out count));
+            var reasons = new string[Sizes.ToInt(count)];
+            for (int i = 0; i < reasons.Length; i++)
+            {
+                IntPtr text;
+                Library.Check(Native.olk_manifest_plan_item_reason(handle, item, (UIntPtr)i, out text));
+                reasons[i] = Utf8.Take(text);
+            }
+            return reasons;
+        }
+
+        /// <summary>The installed version of the item's product; null if not installed.</summary>
+        public string Installed(int index)
+        {
+            IntPtr version;
+            Library.Check(Native.olk_manifest_plan_item_installed(handle, Sizes.Of(index, "index"), out version));
+            return Utf8.Take(version);
+        }
+
+        /// <summary>The cache format applying the item upgrades to; null for none.</summary>
+        public uint? CacheUpgrade(int index)
+        {
+            byte has;
+            uint value;
+            Library.Check(Native.olk_manifest_plan_item_cache_upgrade(handle, Sizes.Of(index, "index"), out has,
+                out value));
+            return has != 0 ? value : (uint?)null;
+        }
+
+        /// <summary>The indexes of the offered items, in the order to apply them.</summary>
+        public int[] ApplyOrder()
+        {
+            var order = new int[Sizes.ToInt(Get<UIntPtr>(Native.olk_manifest_plan_apply_count))];
+            for (int i = 0; i < order.Length; i++)
+            {
+                UIntPtr index;
+                Library.Check(Native.olk_manifest_plan_apply_index(handle, (UIntPtr)i, out index));
+                order[i] = Sizes.ToInt(index);
+            }
+            return order;
+        }
+
+        /// <summary>The plan as JSON (shape: olk_manifest_plan_json).</summary>
+        public string Json()
+        {
+            return Utf8.Take(Get<IntPtr>(Native.olk_manifest_plan_json));
+        }
+    }
+
+    /// <summary>A package verified chunk by chunk as it downloads (olk_manifest_check).</summary>
+    public sealed class ManifestCheck : OlkitObject<ManifestCheckHandle>
+    {
+        internal ManifestCheck(ManifestCheckHandle handle) : base(handle)
+        {
+        }
+
+        /// <summary>Feeds the next chunk (Status.ManifestPackageTooLarge past the declared size).</summary>
+        public void Update(byte[] chunk)
+        {
+            if (chunk == null)
+            {
+                throw new ArgumentNullException("chunk");
+            }
+            Library.Check(Native.olk_manifest_check_update(handle, chunk, (UIntPtr)chunk.Length));
+        }
+
+        /// <summary>Ends the check: size and digest must match. The check is over afterwards.</summary>
+        public ManifestVerdict Finish()
+        {
+            uint strength;
+            ulong bytes;
+            Library.Check(Native.olk_manifest_check_finish(handle, out strength, out bytes));
+            return new ManifestVerdict(strength, bytes);
+        }
+    }
+
+    /// <summary>A manifest that passed its trust policy (olk_manifest).
+    /// Failures throw OlkitException (Status.ManifestBadSignature...).</summary>
+    public sealed class Manifest : OlkitObject<ManifestHandle>
+    {
+        private Manifest(ManifestHandle handle) : base(handle)
+        {
+        }
+
+        /// <summary>Verifies and reads data signed by signature (null: unsigned).</summary>
+        public static Manifest Verify(byte[] data, byte[] signature, ManifestPolicy policy)
+        {
+            if (data == null)
+            {
+                throw new ArgumentNullException("data");
+            }
+            if (policy == null)
+            {
+                throw new ArgumentNullException("policy");
+            }
+            ManifestHandle h;
+            Library.Check(Native.olk_manifest_verify(data, (UIntPtr)data.Length, signature,
+                (UIntPtr)(signature == null ? 0 : signature.Length), policy.Handle, out h));
+            return new Manifest(h);
+        }
+
+        /// <summary>The serial to store and pass to SetLastSerial next time; null if none.</summary>
+        public ulong? SerialToStore
+        {
+            get
+            {
+                byte has;
+                ulong value;
+                Library.Check(Native.olk_manifest_serial_to_store(handle, out has, out value));
+                return has != 0 ? value : (ulong?)null;
+            }
+        }
+
+        /// <summary>The id of the key that signed it (as minisign prints it); null if unsigned.</summary>
+        public string KeyId
+        {
+            get { return Utf8.Take(Get<IntPtr>(Native.olk_manifest_key_id)); }
+        }
+
+        public string[] Warnings
+        {
+            get
+            {
+                var warnings = new string[Sizes.ToInt(Get<UIntPtr>(Native.olk_manifest_warning_count))];
+                for (int i = 0; i < warnings.Length; i++)
+                {
+                    IntPtr text;
+                    Library.Check(Native.olk_manifest_warning(handle, (UIntPtr)i, out text));
+                    warnings[i] = Utf8.Take(text);
+                }
+                return warnings;
+            }
+        }
+
+        public int ProductCount
+        {
+            get { return Sizes.ToInt(Get<UIntPtr>(Native.olk_manifest_product_count)); }
+        }
+
+        /// <summary>A text field of a product; null when it does not have it.</summary>
+        public string Product(int index, ManifestProductField field)
+        {
+            IntPtr text;
+            Library.Check(Native.olk_manifest_product_get(handle, Sizes.Of(index, "index"), (uint)field, out text));
+            return Utf8.Take(text);
+        }
+
+        /// <summary>A numeric field of a product; null when it does not have it.</summary>
+        public ulong? ProductNumber(int index, ManifestProductNumberField field)
+        {
+            byte has;
+            ulong value;
+            Library.Check(Native.olk_manifest_product_number(handle, Sizes.Of(index, "index"), (uint)field,
+                out has, out value));
+            return has != 0 ? value : (ulong?)null;
+        }
+
+        /// <summary>A product as JSON (shape: olk_manifest_product_json).</summary>
+        public string ProductJson(int index)
+        {
+            IntPtr json;
+            Library.Check(Native.olk_manifest_product_json(handle, Sizes.Of(index, "index"), out json));
+            return Utf8.Take(json);
+        }
+
+        /// <summary>The update plan for env with installed (null: nothing installed).</summary>
+        public ManifestPlan Plan(ManifestEnvironment env, ManifestInstalled installed = null)
+        {
+            if (env == null)
+            {
+                throw new ArgumentNullException("env");
+            }
+            using (var server = new Utf8Arg(env.ServerVersion))
+            using (var outlook = new Utf8Arg(env.OutlookVersion))
+            using (var windows = new Utf8Arg(env.WindowsVersion))
+            using (var channel = new Utf8Arg(env.Channel))
+            using (var machine = new Utf8Arg(env.MachineId))
+            {
+                var raw = new ManifestEnvironmentNative
+                {
+                    StructSize = (uint)Marshal.SizeOf(typeof(ManifestEnvironmentNative)),
+                    ServerVersion = server.Pointer,
+                    OutlookVersion = outlook.Pointer,
+                    OutlookBitness = (uint)env.OutlookBitness,
+                    WindowsVersion = windows.Pointer,
+                    Architecture = (uint)env.Architecture,
+                    Channel = channel.Pointer,
+                    MachineId = machine.Pointer,
+                };
+                ManifestPlanHandle h;
+                Library.Check(Native.olk_manifest_plan_new(handle, ref raw,
+                    installed != null ? installed.Handle : new ManifestInstalledHandle(), out h));
+                return new ManifestPlan(h);
+            }
+        }
+
+        /// <summary>Verifies the package file at path against product index.</summary>
+        public ManifestVerdict VerifyPackage(int index, string path)
+        {
+            using (var p = new Utf8Arg(path))
+            {
+                uint strength;
+                ulong bytes;
+                Library.Check(Native.olk_manifest_verify_package(handle, Sizes.Of(index, "index"), p.Pointer,
+                    out strength, out bytes));
+                return new ManifestVerdict(strength, bytes);
+            }
+        }
+
+        /// <summary>Starts a chunk-by-chunk check of product index's package.</summary>
+        public ManifestCheck CheckPackage(int index)
+        {
+            ManifestCheckHandle h;
+            Library.Check(Native.olk_manifest_check_new(handle, Sizes.Of(index, "index"), out h));
+            return new ManifestCheck(h);
+        }
+
+        /// <summary>Extracts the update bundle (zip) into the new directory
+        /// dest, all or nothing; returns the JSON report (shape:
+        /// olk_manifest_extract_bundle).</summary>
+        public static string ExtractBundle(string zip, string dest)
+        {
+            using (var z = new Utf8Arg(zip))
+            using (var d = new Utf8Arg(dest))
+            {
+                IntPtr report;
+                Library.Check(Native.olk_manifest_extract_bundle(z.Pointer, d.Pointer, out report));
+                return Utf8.Take(report);
             }
         }
     }

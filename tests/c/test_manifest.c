@@ -55,47 +55,35 @@ static int take_has(char *text, const char *needle) {
     return found;
 }
 
-/* The text of manifest.xml between `open` and the next '<', into `buf`
-   (the n-th occurrence, 0-based). */
-static int manifest_element(const char *open, int n, char *buf, size_t cap) {
-    bytes xml = read_fixture("manifest.xml");
-    const char *at = (const char *)xml.data;
-    size_t len;
-    int ok = 0;
-    while (at != NULL && (at = strstr(at, open)) != NULL && n-- > 0) {
-        at += strlen(open);
-    }
-    if (at != NULL) {
-        at += strlen(open);
-        len = strcspn(at, "<");
-        if (len < cap) {
-            memcpy(buf, at, len);
-            buf[len] = '\0';
-            ok = 1;
-        }
-    }
-    bytes_free(xml);
-    return ok;
-}
-
-/* The key id minisign wrote in manifest.pub ("minisign public key ID"). */
-static int pub_key_id(char *buf, size_t cap) {
-    bytes pub = read_fixture("manifest.pub");
-    const char *marker = "minisign public key ";
-    const char *at = pub.data ? strstr((const char *)pub.data, marker) : NULL;
+/* The text of fixture `name` after the first `marker` up to the first of
+   `stop`, into `buf`. */
+static int text_after(const char *name, const char *marker, const char *stop, char *buf,
+                      size_t cap) {
+    bytes file = read_fixture(name);
+    const char *at = file.data != NULL ? strstr((const char *)file.data, marker) : NULL;
     size_t len;
     int ok = 0;
     if (at != NULL) {
         at += strlen(marker);
-        len = strcspn(at, "\r\n");
+        len = strcspn(at, stop);
         if (len < cap) {
             memcpy(buf, at, len);
             buf[len] = '\0';
             ok = 1;
         }
     }
-    bytes_free(pub);
+    bytes_free(file);
     return ok;
+}
+
+/* The text of manifest.xml after the first `open` tag. */
+static int manifest_element(const char *open, char *buf, size_t cap) {
+    return text_after("manifest.xml", open, "<", buf, cap);
+}
+
+/* The key id minisign wrote in manifest.pub ("minisign public key ID"). */
+static int pub_key_id(char *buf, size_t cap) {
+    return text_after("manifest.pub", "minisign public key ", "\r\n", buf, cap);
 }
 
 /* A policy with the key of manifest.pub pinned (the whole file's text). */
@@ -316,8 +304,8 @@ static void test_products(void) {
     uint8_t has_value = 0;
     uint64_t value = 0;
 
-    CHECK(manifest_element("<olkit:Sha256>", 0, sha, sizeof sha));
-    CHECK(manifest_element("<MD5>", 0, md5, sizeof md5));
+    CHECK(manifest_element("<olkit:Sha256>", sha, sizeof sha));
+    CHECK(manifest_element("<MD5>", md5, sizeof md5));
     CHECK(field_is(m, CONNECTOR, OLK_MANIFEST_PRODUCT_NAME, "Olkit Connector"));
     CHECK(field_is(m, CONNECTOR, OLK_MANIFEST_PRODUCT_VERSION, "7.2.0.4567"));
     CHECK(field_is(m, CONNECTOR, OLK_MANIFEST_PRODUCT_UPGRADE_CODE, CONNECTOR_UPGRADE_CODE));
