@@ -56,9 +56,19 @@ given; nothing else is touched. Steps:
      HKLM registry rows, the Outlook add-in registration), the products
      installed-products.reg registers, and the upgrade check of the package
      against them (FindRelatedProducts), per machine and seeing every
-     product. Example files missing from --examples DIR are taken from the
-     copies built into olkit.
-Exits with 1 if a check fails.
+     product;
+  6. verify the update manifest manifest.xml against manifest.xml.minisig
+     with the pinned key manifest.pub (made by
+     examples/make-manifest-example.sh), show its key, serial and products,
+     and refuse a copy with one byte changed; plan its updates for the
+     machine of manifest-env.json with the products of
+     manifest-installed.json (actions and reasons, in the order to apply
+     them); check olkit-sample.msi against the manifest's entry with its
+     ProductCode (if the manifest lists none, it is not checked) while
+     streaming it in chunks (size and SHA-256), and refuse a copy with one
+     byte changed.
+Example files missing from --examples DIR are taken from the copies built
+into olkit. Exits with 1 if a check fails.
 
 With --json, one JSON document:
   {\"workdir\": \"/tmp/...\", \"kept\": false, \"source\": null | \"DIR/outlook-profiles.reg\",
@@ -76,7 +86,17 @@ With --json, one JSON document:
      \"inventory\": {\"file\", \"bytes\", \"source\"}, \"installed\": [{\"product_code\",
      \"context\", \"state\", \"version\", \"name\"}], \"upgrade_per_machine\" and
      \"upgrade_all\": {\"scope\", \"verdict\", \"removed\", \"detected\", \"newer\",
-     \"properties\"}}}
+     \"properties\"}},
+   \"manifest\": {\"manifest\", \"signature\", \"key\": {\"file\", \"bytes\", \"source\"},
+     \"key_id\", \"trusted_comment\", \"serial\", \"serial_to_store\", \"issued\",
+     \"expires\", \"tampered\": {\"file\", \"offset\", \"place\", \"old\", \"new\",
+     \"error\"}, \"products\" (as in olkit manifest check --json), \"installed\" and
+     \"environment\": {\"file\", \"bytes\", \"source\"}, \"installed_products\",
+     \"machine\" (the environment read), \"items\", \"order\" (as in olkit
+     manifest plan --json), \"cache_upgrade\", \"package\": {\"file\", \"bytes\",
+     \"source\", \"product_code\", \"check\": null | {\"product\", \"version\",
+     \"chunk_size\", \"chunks\", \"verified_bytes\", \"strength\", \"sha256\",
+     \"size_checked\", \"tampered\": {as above}}}}}
 \"lines_removed\" and \"lines_added\" are the changed lines as text; \"reread\"
 is the value read back from the edited file.";
 
@@ -121,6 +141,7 @@ struct Report {
     canonical: Canonical,
     edit: Edit,
     msi: crate::msi::DemoMsi,
+    manifest: crate::manifest::DemoManifest,
 }
 
 #[derive(Serialize)]
@@ -244,6 +265,9 @@ fn steps(
 
     // 5. The example package, a query, and its upgrade check.
     let msi = crate::msi::demo_step(dir, examples)?;
+
+    // 6. The signed update manifest, a plan, and the package against it.
+    let manifest = crate::manifest::demo_step(dir, examples)?;
     Ok(Report {
         workdir: output::path_text(dir),
         kept: false,
@@ -253,6 +277,7 @@ fn steps(
         canonical,
         edit,
         msi,
+        manifest,
     })
 }
 
@@ -651,10 +676,16 @@ fn print(out: &mut impl Write, r: &Report) -> CliResult {
     )?;
 
     crate::msi::demo_print(out, 5, &r.msi)?;
+    crate::manifest::demo_print(out, 6, &r.manifest)?;
 
+    let manifest = if r.manifest.package_checked() {
+        "verified manifest.xml with its pinned key, planned its updates for manifest-env.json and checked olkit-sample.msi against it, refusing a copy of each with one byte changed"
+    } else {
+        "verified manifest.xml with its pinned key, refusing a copy with one byte changed, and planned its updates for manifest-env.json"
+    };
     writeln!(
         out,
-        "\nDone: read, summarised, round-tripped, canonicalised and edited {PROFILES_NAME}; read and queried olkit-sample.msi and matched it against installed-products.reg; only the temporary copies were written."
+        "\nDone: read, summarised, round-tripped, canonicalised and edited {PROFILES_NAME}; read and queried olkit-sample.msi and matched it against installed-products.reg; {manifest}; only the temporary copies were written."
     )?;
     Ok(())
 }

@@ -2,12 +2,14 @@
 //! olkit's signed extension): checked and explained, and planned for one
 //! machine.
 
-use std::io::{self, Write};
+use std::fs;
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use olkit_manifest::{
-    parse_with_notes, Environment, InstalledProduct, Limits, Manifest, Plan, PlanItem, Product,
+    parse_with_notes, verify_manifest, DigestStrength, Environment, InstalledProduct, Limits,
+    Manifest, PackageCheck, PackageVerdict, Plan, PlanItem, Product, TrustPolicy, TrustedKey,
     OLKIT_NAMESPACE,
 };
 use serde::Serialize;
@@ -244,6 +246,23 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 impl ProductJson {
+    /// Architecture, channel, rollout and criticality: `x64, stable,
+    /// rollout 25%, critical`.
+    fn tags(&self) -> String {
+        let mut tags = Vec::new();
+        if let Some(a) = &self.architecture {
+            tags.push(a.clone());
+        }
+        tags.push(self.channel.clone());
+        if self.rollout_percent < 100 {
+            tags.push(format!("rollout {}%", self.rollout_percent));
+        }
+        if self.critical {
+            tags.push("critical".to_owned());
+        }
+        tags.join(", ")
+    }
+
     fn new(p: &Product) -> Self {
         let texts = |list: &[olkit_manifest::LocalizedText]| {
             list.iter()
@@ -410,25 +429,7 @@ impl Report {
         )?;
         writeln!(out, "  products: {}", self.products.len())?;
         for (i, p) in self.products.iter().enumerate() {
-            let mut tags = Vec::new();
-            if let Some(a) = &p.architecture {
-                tags.push(a.clone());
-            }
-            tags.push(p.channel.clone());
-            if p.rollout_percent < 100 {
-                tags.push(format!("rollout {}%", p.rollout_percent));
-            }
-            if p.critical {
-                tags.push("critical".to_owned());
-            }
-            writeln!(
-                out,
-                "  {}. {} {} [{}]",
-                i + 1,
-                p.name,
-                p.version,
-                tags.join(", ")
-            )?;
+            writeln!(out, "  {}. {} {} [{}]", i + 1, p.name, p.version, p.tags())?;
             let mut line = |label: &str, value: Option<String>| -> io::Result<()> {
                 match value {
                     Some(v) => writeln!(out, "     {label}: {v}"),
@@ -729,4 +730,512 @@ fn write_plan_human(out: &mut impl Write, trusted: &Trusted, plan: &Plan) -> io:
         )?;
     }
     Ok(())
+}
+
+// -- the manifest step of `olkit demo`
+
+/// An example file of the step, built into the binary so that the demo
+/// runs anywhere (examples/make-manifest-example.sh rebuilds the manifest,
+/// its signature and key).
+struct Example {
+    name: &'static str,
+    built_in: &'static [u8],
+}
+
+macro_rules! example {
+    ($name:literal) => {
+        Example {
+            name: $name,
+            built_in: include_bytes!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../examples/",
+                $name
+            )),
+        }
+    };
+}
+
+const DEMO_MANIFEST: Example = example!("manifest.xml");
+const DEMO_SIGNATURE: Example = example!("manifest.xml.minisig");
+const DEMO_KEY: Example = example!("manifest.pub");
+const DEMO_INSTALLED: Example = example!("manifest-installed.json");
+const DEMO_ENV: Example = example!("manifest-env.json");
+const DEMO_PACKAGE: Example = example!("olkit-sample.msi");
+/// Small enough that the example package arrives in several chunks, as a
+/// download would.
+const DEMO_CHUNK: usize = 4096;
+
+/// What the manifest step of the demo did.
+#[derive(Serialize)]
+pub(crate) struct DemoManifest {
+    manifest: DemoFile,
+    signature: DemoFile,
+    key: DemoFile,
+    key_id: String,
+    trusted_comment: String,
+    serial: Option<u64>,
+    /// What the caller stores and passes as the last serial next time.
+    serial_to_store: Option<u64>,
+    issued: Option<String>,
+    expires: Option<String>,
+    /// The manifest with one byte changed, verified with the same key.
+    tampered: DemoRefusal,
+    products: Vec<ProductJson>,
+    installed: DemoFile,
+    installed_products: usize,
+    environment: DemoFile,
+    machine: Environment,
+    #[serde(flatten)]
+    plan: Plan,
+    cache_upgrade: Option<u32>,
+    package: DemoPackage,
+}
+
+impl DemoManifest {
+    /// Whether the manifest lists the package, which was then checked.
+    pub(crate) fn package_checked(&self) -> bool {
+        self.package.check.is_some()
+    }
+}
+
+#[derive(Serialize)]
+struct DemoFile {
+    file: String,
+    bytes: usize,
+    /// Where it came from: `None` for the copy built into olkit.
+    source: Option<String>,
+}
+
+/// A copy with one byte changed, and why it was refused.
+#[derive(Serialize)]
+struct DemoRefusal {
+    file: String,
+    offset: usize,
+    /// Where that byte is, in words (`in the first <Version>`), if known.
+    place: Option<String>,
+    old: u8,
+    new: u8,
+    error: String,
+}
+
+#[derive(Serialize)]
+struct DemoPackage {
+    #[serde(flatten)]
+    file: DemoFile,
+    /// The ProductCode the package itself declares, by which its manifest
+    /// entry is found.
+    product_code: String,
+    /// The check against that entry; `None` when the manifest has none
+    /// (another package in --examples DIR).
+    check: Option<DemoPackageCheck>,
+}
+
+#[derive(Serialize)]
+struct DemoPackageCheck {
+    product: String,
+    version: String,
+    chunk_size: usize,
+    chunks: usize,
+    /// The bytes the check read.
+    verified_bytes: u64,
+    strength: &'static str,
+    sha256: String,
+    size_checked: bool,
+    /// The package with one byte changed, checked against the same entry.
+    tampered: DemoRefusal,
+}
+
+/// An example from `examples` when it has the file, else the built-in
+/// copy; written into the work directory.
+fn demo_example(
+    dir: &Path,
+    examples: Option<&Path>,
+    example: &Example,
+) -> Result<(PathBuf, Vec<u8>, DemoFile), CliError> {
+    let from = examples
+        .map(|d| d.join(example.name))
+        .filter(|p| p.is_file());
+    let bytes = match &from {
+        Some(path) => fs::read(path).map_err(|e| CliError::io(path, e))?,
+        None => example.built_in.to_vec(),
+    };
+    let path = dir.join(example.name);
+    fs::write(&path, &bytes).map_err(|e| CliError::io(&path, e))?;
+    let file = DemoFile {
+        file: output::path_text(&path),
+        bytes: bytes.len(),
+        source: from.as_deref().map(output::path_text),
+    };
+    Ok((path, bytes, file))
+}
+
+/// `bytes` with one byte changed: the first one after `near` (a digit
+/// becomes the next digit), else (or with `near` empty) the middle one;
+/// with its offset, whether it follows `near`, old and new value.
+fn one_byte_changed(bytes: &[u8], near: &[u8]) -> Option<(Vec<u8>, usize, bool, u8, u8)> {
+    let after_near = (!near.is_empty())
+        .then(|| bytes.windows(near.len()).position(|w| w == near))
+        .flatten()
+        .map(|i| i + near.len())
+        .filter(|&i| i < bytes.len());
+    let offset = after_near.unwrap_or(bytes.len() / 2);
+    let mut changed = bytes.to_vec();
+    let byte = changed.get_mut(offset)?;
+    let old = *byte;
+    let new = if old.is_ascii_digit() {
+        b'0' + (old - b'0' + 1) % 10
+    } else {
+        old ^ 1
+    };
+    *byte = new;
+    Some((changed, offset, after_near.is_some(), old, new))
+}
+
+/// Writes the tampered copy `name` of `bytes` into `dir` and runs `check`
+/// on it, which must fail.
+fn refused_copy<E: std::fmt::Display>(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    near: &[u8],
+    check: impl FnOnce(&Path, &[u8]) -> Result<Result<(), E>, CliError>,
+) -> Result<DemoRefusal, CliError> {
+    let path = dir.join(name);
+    let (changed, offset, found, old, new) = one_byte_changed(bytes, near)
+        .ok_or_else(|| CliError::Demo(format!("{}: empty, nothing to change", path.display())))?;
+    fs::write(&path, &changed).map_err(|e| CliError::io(&path, e))?;
+    match check(&path, &changed)? {
+        Ok(()) => Err(CliError::Demo(format!(
+            "{} (byte {offset} changed) was accepted",
+            path.display()
+        ))),
+        Err(error) => Ok(DemoRefusal {
+            file: output::path_text(&path),
+            offset,
+            place: found.then(|| format!("in the first {}", String::from_utf8_lossy(near))),
+            old,
+            new,
+            error: error.to_string(),
+        }),
+    }
+}
+
+/// Streams the file at `path` through a [`PackageCheck`] in chunks of
+/// [`DEMO_CHUNK`] bytes, as a download arrives: the outer error is a
+/// failure to read, the inner one the check's verdict.
+fn check_in_chunks(
+    path: &Path,
+    product: &Product,
+) -> Result<Result<(PackageVerdict, usize), olkit_manifest::Error>, CliError> {
+    let mut check = match PackageCheck::new(product) {
+        Ok(check) => check,
+        Err(e) => return Ok(Err(e)),
+    };
+    let file = fs::File::open(path).map_err(|e| CliError::io(path, e))?;
+    // One byte more than may arrive proves the package too large.
+    let mut file = file.take(check.remaining().saturating_add(1));
+    let mut buffer = [0u8; DEMO_CHUNK];
+    let mut chunks = 0;
+    loop {
+        let n = match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(CliError::io(path, e)),
+        };
+        chunks += 1;
+        if let Err(e) = check.update(buffer.get(..n).unwrap_or_default()) {
+            return Ok(Err(e));
+        }
+    }
+    Ok(check.finish().map(|verdict| (verdict, chunks)))
+}
+
+/// A GUID without braces, white space or case, for comparing.
+fn guid_key(text: &str) -> String {
+    text.trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .to_ascii_uppercase()
+}
+
+fn demo_json<T: serde::de::DeserializeOwned>(path: &Path, bytes: &[u8]) -> Result<T, CliError> {
+    serde_json::from_slice(bytes).map_err(|e| CliError::io(path, io::Error::other(e)))
+}
+
+/// The manifest step of `olkit demo`: the example manifest verified with
+/// its pinned key (and a tampered copy refused), its products, the plan
+/// for the example machine, and the example package checked against its
+/// entry in chunks (and a tampered copy refused). Files missing from
+/// `examples` are taken from the built-in copies.
+pub(crate) fn demo_step(dir: &Path, examples: Option<&Path>) -> Result<DemoManifest, CliError> {
+    let (manifest_path, manifest_bytes, manifest) = demo_example(dir, examples, &DEMO_MANIFEST)?;
+    let (_, signature_bytes, signature) = demo_example(dir, examples, &DEMO_SIGNATURE)?;
+    let (key_path, key_bytes, key) = demo_example(dir, examples, &DEMO_KEY)?;
+    let trusted_key = TrustedKey::parse(&String::from_utf8_lossy(&key_bytes))
+        .map_err(|e| crate::trust::manifest_error(&key_path, e))?;
+    // The default policy: a signature by the pinned key is required, and
+    // the manifest must not have expired.
+    let policy = TrustPolicy::new(vec![trusted_key]);
+    let verify = |bytes: &[u8]| verify_manifest(bytes, Some(&signature_bytes), &policy);
+    let verified =
+        verify(&manifest_bytes).map_err(|e| crate::trust::manifest_error(&manifest_path, e))?;
+    let m = verified.manifest();
+    let info = verified.signature().ok_or_else(|| {
+        CliError::Demo(format!(
+            "{}: verified without a signature",
+            manifest_path.display()
+        ))
+    })?;
+    let tampered = refused_copy(
+        dir,
+        "manifest-tampered.xml",
+        &manifest_bytes,
+        b"<Version>",
+        |_, bytes| Ok(verify(bytes).map(drop)),
+    )?;
+
+    let (installed_path, installed_bytes, installed) =
+        demo_example(dir, examples, &DEMO_INSTALLED)?;
+    let installed_products: Vec<InstalledProduct> = demo_json(&installed_path, &installed_bytes)?;
+    let (env_path, env_bytes, environment) = demo_example(dir, examples, &DEMO_ENV)?;
+    let machine: Environment = demo_json(&env_path, &env_bytes)?;
+    let plan = olkit_manifest::plan(m, &installed_products, &machine);
+
+    // The package's manifest entry is the one with the ProductCode the
+    // package declares.
+    let (package_path, package_bytes, package_file) = demo_example(dir, examples, &DEMO_PACKAGE)?;
+    let identity = crate::msi::open(&package_path)?
+        .identity()
+        .map_err(|e| crate::msi::msi_error(&package_path, e))?;
+    let product_code = identity
+        .product_code
+        .map(|g| g.to_string())
+        .ok_or_else(|| CliError::Demo(format!("{}: no ProductCode", package_path.display())))?;
+    let product = m.products.iter().find(|p| {
+        p.product_code
+            .as_deref()
+            .is_some_and(|c| guid_key(c) == guid_key(&product_code))
+    });
+    let check = match product {
+        Some(product) => {
+            let (verdict, chunks) = check_in_chunks(&package_path, product)?
+                .map_err(|e| crate::trust::manifest_error(&package_path, e))?;
+            let tampered = refused_copy(
+                dir,
+                "olkit-sample-tampered.msi",
+                &package_bytes,
+                b"",
+                |path, _| Ok(check_in_chunks(path, product)?.map(drop)),
+            )?;
+            Some(DemoPackageCheck {
+                product: product.name.clone(),
+                version: product.version.to_string(),
+                chunk_size: DEMO_CHUNK,
+                chunks,
+                verified_bytes: verdict.bytes,
+                strength: verdict.strength.as_str(),
+                sha256: product.sha256.as_ref().map(|d| hex(d)).unwrap_or_default(),
+                size_checked: verdict.size_checked,
+                tampered,
+            })
+        }
+        None => None,
+    };
+    let package = DemoPackage {
+        file: package_file,
+        product_code,
+        check,
+    };
+
+    Ok(DemoManifest {
+        key_id: info.key_id.to_string(),
+        trusted_comment: info.trusted_comment.clone(),
+        serial: m.serial,
+        serial_to_store: verified.serial_to_store(),
+        issued: m.issued.map(|t| t.to_string()),
+        expires: m.expires.map(|t| t.to_string()),
+        products: m.products.iter().map(ProductJson::new).collect(),
+        cache_upgrade: plan.cache_upgrade(),
+        manifest,
+        signature,
+        key,
+        tampered,
+        installed,
+        installed_products: installed_products.len(),
+        environment,
+        machine,
+        plan,
+        package,
+    })
+}
+
+/// Prints the manifest step of the demo as step `number`.
+pub(crate) fn demo_print(out: &mut impl Write, number: usize, d: &DemoManifest) -> CliResult {
+    let from = |f: &DemoFile| {
+        f.source
+            .clone()
+            .unwrap_or_else(|| "the copy built into olkit".to_owned())
+    };
+    let changed = |r: &DemoRefusal| {
+        let show = |b: u8| {
+            if b.is_ascii_graphic() {
+                format!("{:?}", char::from(b))
+            } else {
+                format!("0x{b:02x}")
+            }
+        };
+        let place = r
+            .place
+            .as_ref()
+            .map(|p| format!(", {p}"))
+            .unwrap_or_default();
+        format!(
+            "{}, a copy with byte {} changed ({} to {}{place}): refused: {}",
+            file_name(&r.file),
+            r.offset,
+            show(r.old),
+            show(r.new),
+            r.error
+        )
+    };
+    writeln!(
+        out,
+        "\n{number}. Update manifest {} (from {}, {} bytes)",
+        DEMO_MANIFEST.name,
+        from(&d.manifest),
+        d.manifest.bytes
+    )?;
+    writeln!(
+        out,
+        "   signature {} verified with the pinned key {}: key {}, trusted comment {:?}",
+        DEMO_SIGNATURE.name, DEMO_KEY.name, d.key_id, d.trusted_comment
+    )?;
+    let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".to_owned());
+    writeln!(
+        out,
+        "   serial {}, issued {}, expires {}",
+        d.serial
+            .map_or_else(|| "none".to_owned(), |s| s.to_string()),
+        or_none(&d.issued),
+        or_none(&d.expires)
+    )?;
+    if let Some(serial) = d.serial_to_store {
+        writeln!(
+            out,
+            "   store serial {serial}: given as the last serial next time, a lower one is refused (rollback)"
+        )?;
+    }
+    writeln!(out, "   {}", changed(&d.tampered))?;
+    writeln!(out, "   products:")?;
+    for p in &d.products {
+        writeln!(out, "     {} {} [{}]", p.name, p.version, p.tags())?;
+    }
+
+    let env = &d.machine;
+    let mut machine = vec![match &env.windows_version {
+        Some(w) => format!("Windows {w} {}", env.architecture.as_str()),
+        None => format!("Windows {}", env.architecture.as_str()),
+    }];
+    match (&env.outlook_version, env.outlook_bitness) {
+        (Some(v), Some(b)) => machine.push(format!("Outlook {v} {}", b.as_str())),
+        (Some(v), None) => machine.push(format!("Outlook {v}")),
+        _ => {}
+    }
+    if let Some(s) = &env.server_version {
+        machine.push(format!("server {s}"));
+    }
+    machine.push(format!("channel {}", env.channel));
+    writeln!(
+        out,
+        "   plan for {} ({}) with {} ({}): {} to apply of {}",
+        DEMO_ENV.name,
+        machine.join(", "),
+        DEMO_INSTALLED.name,
+        plural(
+            d.installed_products,
+            "installed product",
+            "installed products"
+        ),
+        d.plan.order.len(),
+        d.plan.items.len()
+    )?;
+    let rest = d
+        .plan
+        .items
+        .iter()
+        .filter(|item| !d.plan.order.contains(&item.index));
+    let to_apply = d
+        .plan
+        .to_apply()
+        .enumerate()
+        .map(|(n, item)| (Some(n + 1), item));
+    for (n, item) in to_apply.chain(rest.map(|item| (None, item))) {
+        let step = n.map_or_else(|| " -".to_owned(), |n| format!("{n}."));
+        let versions = match &item.installed {
+            Some(installed) => format!("{} -> {}", installed.text(), item.version.text()),
+            None => item.version.text().to_owned(),
+        };
+        writeln!(out, "     {step} {}: {} {versions}", item.action, item.name)?;
+        for reason in &item.reasons {
+            writeln!(out, "          {reason}")?;
+        }
+    }
+    if let Some(format) = d.cache_upgrade {
+        writeln!(
+            out,
+            "   the local cache database is upgraded to format {format}"
+        )?;
+    }
+
+    let package = &d.package;
+    write!(
+        out,
+        "   package {} (from {}, {} bytes): ",
+        DEMO_PACKAGE.name,
+        from(&package.file),
+        package.file.bytes,
+    )?;
+    let Some(p) = &package.check else {
+        writeln!(
+            out,
+            "the manifest lists no product with its ProductCode {}: not checked",
+            package.product_code
+        )?;
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "its ProductCode {} is the manifest's {} {}",
+        package.product_code, p.product, p.version
+    )?;
+    let digest = if p.strength == DigestStrength::Sha256.as_str() {
+        format!("SHA-256 {}", p.sha256)
+    } else {
+        "MD5 (weak: the manifest declares no SHA-256)".to_owned()
+    };
+    let size = if p.size_checked {
+        format!("{} bytes", p.verified_bytes)
+    } else {
+        format!("{} bytes (no size declared)", p.verified_bytes)
+    };
+    writeln!(
+        out,
+        "     checked while streaming it in {} of up to {} bytes: {size} and {digest}, as declared",
+        plural(p.chunks, "chunk", "chunks"),
+        p.chunk_size,
+    )?;
+    writeln!(out, "     {}", changed(&p.tampered))?;
+    Ok(())
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn file_name(path: &str) -> &str {
+    Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(path)
 }

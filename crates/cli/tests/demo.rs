@@ -8,8 +8,40 @@
 )]
 
 mod common;
+#[path = "../../manifest/tests/trust_support/mod.rs"]
+mod trust_support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use common::{olkit, utf16, write};
+use trust_support::Keys;
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+/// --examples DIR needs outlook-profiles.reg; the other files default to
+/// the built-in copies.
+fn copy_profiles(dir: &Path) {
+    std::fs::copy(
+        examples().join("outlook-profiles.reg"),
+        dir.join("outlook-profiles.reg"),
+    )
+    .unwrap();
+}
+
+/// The first field `sha256sum` prints for `path`.
+fn sha256sum(path: &Path) -> String {
+    let out = Command::new("sha256sum").arg(path).output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
 
 #[test]
 fn demo_runs_on_the_built_in_examples() {
@@ -21,6 +53,15 @@ fn demo_runs_on_the_built_in_examples() {
         "DefaultProfile = ",
         "Installed products:",
         "byte-identical",
+        "6. Update manifest manifest.xml",
+        "verified with the pinned key manifest.pub",
+        "manifest-tampered.xml, a copy with byte ",
+        "1. upgrade: OXtender 2 for Microsoft Outlook 7.10.2 -> 7.10.6",
+        "2. upgrade: Olkit Sample 1.1.0 -> 1.5.0",
+        "- not-applicable: OX Drive 1.3.0-rc1",
+        "is the manifest's Olkit Sample 1.5.0",
+        "checked while streaming it in 3 chunks",
+        "olkit-sample-tampered.msi, a copy with byte ",
         "Done: ",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
@@ -56,6 +97,134 @@ fn demo_json_reports_every_step() {
     assert_eq!(edit["lines_added"].as_array().unwrap().len(), 1);
     assert_eq!(edit["reread"], edit["new"]);
     assert_ne!(edit["old"], edit["new"]);
+
+    // The manifest step, against what minisign and sha256sum say of the
+    // committed examples.
+    let m = &json["manifest"];
+    let public = std::fs::read_to_string(examples().join("manifest.pub")).unwrap();
+    let key_id = public
+        .lines()
+        .next()
+        .unwrap()
+        .strip_prefix("untrusted comment: minisign public key ")
+        .unwrap();
+    assert_eq!(m["key_id"], key_id);
+    let xml = std::fs::read_to_string(examples().join("manifest.xml")).unwrap();
+    let serial = m["serial"].as_u64().unwrap();
+    assert!(xml.contains(&format!("olkit:serial=\"{serial}\"")));
+    assert_eq!(m["serial_to_store"], serial);
+    assert_eq!(m["manifest"]["bytes"], xml.len());
+    assert_eq!(m["source"], serde_json::Value::Null);
+    assert!(
+        m["tampered"]["error"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("signature by key {key_id} does not match")),
+        "{}",
+        m["tampered"]
+    );
+    assert_ne!(m["tampered"]["old"], m["tampered"]["new"]);
+    let names: Vec<&str> = m["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "OXtender 2 for Microsoft Outlook",
+            "OX Drive",
+            "Olkit Sample"
+        ]
+    );
+    assert_eq!(m["installed_products"], 3);
+    assert_eq!(m["order"], serde_json::json!([0, 2]));
+    let sample = &m["items"][2];
+    assert_eq!(sample["name"], "Olkit Sample");
+    assert_eq!(sample["action"], "upgrade");
+    assert_eq!(sample["installed"], "1.1.0");
+    assert_eq!(
+        sample["reasons"],
+        serde_json::json!(["replaces version 1.1.0"])
+    );
+    assert_eq!(m["items"][1]["action"], "not-applicable");
+    assert_eq!(m["cache_upgrade"], 3);
+
+    let msi = examples().join("olkit-sample.msi");
+    let size = std::fs::metadata(&msi).unwrap().len();
+    assert_eq!(
+        m["package"]["product_code"],
+        "{9C1E5A37-2B4D-4F60-8A71-C2D3E4F5A6B7}"
+    );
+    assert_eq!(
+        m["package"]["product_code"],
+        json["msi"]["identity"]["product_code"]
+    );
+    let package = &m["package"]["check"];
+    assert_eq!(package["product"], "Olkit Sample");
+    assert_eq!(package["version"], "1.5.0");
+    assert_eq!(package["sha256"], sha256sum(&msi));
+    assert_eq!(package["strength"], "sha256");
+    assert_eq!(package["verified_bytes"], size);
+    assert_eq!(package["size_checked"], true);
+    let chunk = package["chunk_size"].as_u64().unwrap();
+    assert_eq!(package["chunks"], size.div_ceil(chunk));
+    assert!(package["chunks"].as_u64().unwrap() > 1);
+    let refused = package["tampered"]["error"].as_str().unwrap();
+    assert!(
+        refused.contains(&format!("the manifest says {}", sha256sum(&msi))),
+        "{refused}"
+    );
+}
+
+/// The manifest step reads the manifest, its signature and key from
+/// --examples DIR: a manifest signed by another key passes with that key;
+/// the same manifest with the built-in signature (by the built-in key)
+/// fails the demo.
+#[test]
+fn demo_verifies_a_manifest_from_another_examples_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_profiles(dir.path());
+    let xml = std::fs::read_to_string(examples().join("manifest.xml"))
+        .unwrap()
+        .replace("olkit:serial=\"2025060101\"", "olkit:serial=\"2025060102\"");
+    assert!(xml.contains("2025060102"));
+    let manifest = write(dir.path(), "manifest.xml", xml.as_bytes());
+    let keys = Keys::generate();
+    keys.sign_file(Path::new(&manifest), false);
+    write(dir.path(), "manifest.pub", keys.public.as_bytes());
+    let examples_dir = dir.path().to_str().unwrap();
+    let json = olkit(&["demo", "--json", "--examples", examples_dir])
+        .ok()
+        .json();
+    let m = &json["manifest"];
+    assert_eq!(m["key_id"], keys.id());
+    assert_eq!(m["serial"], 2025060102u64);
+    assert_eq!(m["manifest"]["source"], manifest.as_str());
+    // Taken from the built-in copies: the machine and the package.
+    assert_eq!(m["environment"]["source"], serde_json::Value::Null);
+    assert_eq!(m["package"]["source"], serde_json::Value::Null);
+
+    std::fs::remove_file(dir.path().join("manifest.xml.minisig")).unwrap();
+    let run = olkit(&["demo", "--examples", examples_dir]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("manifest.xml"), "{}", run.stderr);
+    assert!(run.stderr.contains("not trusted"), "{}", run.stderr);
+}
+
+/// A package that differs from the manifest's entry fails the demo.
+#[test]
+fn demo_fails_on_a_package_the_manifest_does_not_describe() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_profiles(dir.path());
+    let mut msi = std::fs::read(examples().join("olkit-sample.msi")).unwrap();
+    msi.extend_from_slice(&[0; 512]);
+    write(dir.path(), "olkit-sample.msi", &msi);
+    let run = olkit(&["demo", "--examples", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("olkit-sample.msi"), "{}", run.stderr);
+    assert!(run.stderr.contains("larger than"), "{}", run.stderr);
 }
 
 #[test]

@@ -579,6 +579,9 @@ fn plan_runs_on_the_examples() {
     assert_eq!(json["items"][0]["name"], "OXtender 2 for Microsoft Outlook");
     assert_eq!(json["items"][0]["action"], "upgrade");
     assert_eq!(json["items"][1]["action"], "not-applicable");
-    assert_eq!(json["order"], serde_json::json!([0]));
+    assert_eq!(json["items"][2]["name"], "Olkit Sample");
+    assert_eq!(json["items"][2]["action"], "upgrade");
+    assert_eq!(json["items"][2]["installed"], "1.1.0");
+    assert_eq!(json["order"], serde_json::json!([0, 2]));
     assert_eq!(json["serial_to_store"], json["manifest"]["serial"]);
 }

@@ -637,4 +637,8 @@ fn demo_takes_the_package_from_the_examples_directory() {
     // no HKLM row of the add-in but its own registry value.
     assert_eq!(msi["upgrade_per_machine"]["verdict"], "upgrade");
     assert_eq!(msi["query"]["rows"][0][0], "Software\\Olkit\\Sample");
+    // The built-in manifest does not list this package: it is not checked.
+    let package = &doc["manifest"]["package"];
+    assert_eq!(package["product_code"], support::SAMPLE_PRODUCT_CODE);
+    assert_eq!(package["check"], serde_json::Value::Null);
 }
