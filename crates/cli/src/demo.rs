@@ -20,6 +20,79 @@ const PROFILES: &[u8] = include_bytes!(concat!(
     "/../../examples/outlook-profiles.reg"
 ));
 
+/// An example file of the later steps, built into the binary so that the
+/// demo runs anywhere; `--examples DIR` overrides it.
+pub(crate) struct Example {
+    pub(crate) name: &'static str,
+    built_in: &'static [u8],
+}
+
+macro_rules! example {
+    ($name:literal) => {
+        Example {
+            name: $name,
+            built_in: include_bytes!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../examples/",
+                $name
+            )),
+        }
+    };
+}
+
+/// The wixl-built example package (examples/make-olkit-sample.sh); the
+/// example manifest declares its size and SHA-256, so rebuilding it means
+/// re-running examples/make-manifest-example.sh.
+pub(crate) const OLKIT_SAMPLE_MSI: Example = example!("olkit-sample.msi");
+pub(crate) const INSTALLED_PRODUCTS_REG: Example = example!("installed-products.reg");
+pub(crate) const MANIFEST_XML: Example = example!("manifest.xml");
+pub(crate) const MANIFEST_SIGNATURE: Example = example!("manifest.xml.minisig");
+pub(crate) const MANIFEST_KEY: Example = example!("manifest.pub");
+pub(crate) const MANIFEST_INSTALLED: Example = example!("manifest-installed.json");
+pub(crate) const MANIFEST_ENV: Example = example!("manifest-env.json");
+
+/// An example file as the demo used it.
+#[derive(Serialize)]
+pub(crate) struct DemoFile {
+    file: String,
+    pub(crate) bytes: usize,
+    /// Where it came from: `None` for the copy built into olkit.
+    source: Option<String>,
+}
+
+impl DemoFile {
+    /// Where the file came from, in words.
+    pub(crate) fn origin(&self) -> String {
+        self.source
+            .clone()
+            .unwrap_or_else(|| "the copy built into olkit".to_owned())
+    }
+}
+
+/// An example from `examples` when it has the file, else the built-in
+/// copy; written into the work directory.
+pub(crate) fn load_example(
+    dir: &Path,
+    examples: Option<&Path>,
+    example: &Example,
+) -> Result<(PathBuf, Vec<u8>, DemoFile), CliError> {
+    let from = examples
+        .map(|d| d.join(example.name))
+        .filter(|p| p.is_file());
+    let bytes = match &from {
+        Some(path) => fs::read(path).map_err(|e| CliError::io(path, e))?,
+        None => example.built_in.to_vec(),
+    };
+    let path = dir.join(example.name);
+    fs::write(&path, &bytes).map_err(|e| CliError::io(&path, e))?;
+    let file = DemoFile {
+        file: output::path_text(&path),
+        bytes: bytes.len(),
+        source: from.as_deref().map(output::path_text),
+    };
+    Ok((path, bytes, file))
+}
+
 /// Arguments of `olkit demo`.
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {

@@ -14,6 +14,10 @@ use olkit_manifest::{
 };
 use serde::Serialize;
 
+use crate::demo::{
+    load_example, DemoFile, MANIFEST_ENV, MANIFEST_INSTALLED, MANIFEST_KEY, MANIFEST_SIGNATURE,
+    MANIFEST_XML, OLKIT_SAMPLE_MSI,
+};
 use crate::output::{self, CliError, CliResult};
 use crate::trust::{read_limited, read_trusted, ManifestJson, TrustArgs, TrustError, Trusted};
 
@@ -734,33 +738,6 @@ fn write_plan_human(out: &mut impl Write, trusted: &Trusted, plan: &Plan) -> io:
 
 // -- the manifest step of `olkit demo`
 
-/// An example file of the step, built into the binary so that the demo
-/// runs anywhere (examples/make-manifest-example.sh rebuilds the manifest,
-/// its signature and key).
-struct Example {
-    name: &'static str,
-    built_in: &'static [u8],
-}
-
-macro_rules! example {
-    ($name:literal) => {
-        Example {
-            name: $name,
-            built_in: include_bytes!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../examples/",
-                $name
-            )),
-        }
-    };
-}
-
-const DEMO_MANIFEST: Example = example!("manifest.xml");
-const DEMO_SIGNATURE: Example = example!("manifest.xml.minisig");
-const DEMO_KEY: Example = example!("manifest.pub");
-const DEMO_INSTALLED: Example = example!("manifest-installed.json");
-const DEMO_ENV: Example = example!("manifest-env.json");
-const DEMO_PACKAGE: Example = example!("olkit-sample.msi");
 /// Small enough that the example package arrives in several chunks, as a
 /// download would.
 const DEMO_CHUNK: usize = 4096;
@@ -796,14 +773,6 @@ impl DemoManifest {
     pub(crate) fn package_checked(&self) -> bool {
         self.package.check.is_some()
     }
-}
-
-#[derive(Serialize)]
-struct DemoFile {
-    file: String,
-    bytes: usize,
-    /// Where it came from: `None` for the copy built into olkit.
-    source: Option<String>,
 }
 
 /// A copy with one byte changed, and why it was refused.
@@ -843,30 +812,6 @@ struct DemoPackageCheck {
     size_checked: bool,
     /// The package with one byte changed, checked against the same entry.
     tampered: DemoRefusal,
-}
-
-/// An example from `examples` when it has the file, else the built-in
-/// copy; written into the work directory.
-fn demo_example(
-    dir: &Path,
-    examples: Option<&Path>,
-    example: &Example,
-) -> Result<(PathBuf, Vec<u8>, DemoFile), CliError> {
-    let from = examples
-        .map(|d| d.join(example.name))
-        .filter(|p| p.is_file());
-    let bytes = match &from {
-        Some(path) => fs::read(path).map_err(|e| CliError::io(path, e))?,
-        None => example.built_in.to_vec(),
-    };
-    let path = dir.join(example.name);
-    fs::write(&path, &bytes).map_err(|e| CliError::io(&path, e))?;
-    let file = DemoFile {
-        file: output::path_text(&path),
-        bytes: bytes.len(),
-        source: from.as_deref().map(output::path_text),
-    };
-    Ok((path, bytes, file))
 }
 
 /// `bytes` with one byte changed: the first one after `near` (a digit
@@ -969,9 +914,9 @@ fn demo_json<T: serde::de::DeserializeOwned>(path: &Path, bytes: &[u8]) -> Resul
 /// entry in chunks (and a tampered copy refused). Files missing from
 /// `examples` are taken from the built-in copies.
 pub(crate) fn demo_step(dir: &Path, examples: Option<&Path>) -> Result<DemoManifest, CliError> {
-    let (manifest_path, manifest_bytes, manifest) = demo_example(dir, examples, &DEMO_MANIFEST)?;
-    let (_, signature_bytes, signature) = demo_example(dir, examples, &DEMO_SIGNATURE)?;
-    let (key_path, key_bytes, key) = demo_example(dir, examples, &DEMO_KEY)?;
+    let (manifest_path, manifest_bytes, manifest) = load_example(dir, examples, &MANIFEST_XML)?;
+    let (_, signature_bytes, signature) = load_example(dir, examples, &MANIFEST_SIGNATURE)?;
+    let (key_path, key_bytes, key) = load_example(dir, examples, &MANIFEST_KEY)?;
     let trusted_key = TrustedKey::parse(&String::from_utf8_lossy(&key_bytes))
         .map_err(|e| crate::trust::manifest_error(&key_path, e))?;
     // The default policy: a signature by the pinned key is required, and
@@ -996,15 +941,16 @@ pub(crate) fn demo_step(dir: &Path, examples: Option<&Path>) -> Result<DemoManif
     )?;
 
     let (installed_path, installed_bytes, installed) =
-        demo_example(dir, examples, &DEMO_INSTALLED)?;
+        load_example(dir, examples, &MANIFEST_INSTALLED)?;
     let installed_products: Vec<InstalledProduct> = demo_json(&installed_path, &installed_bytes)?;
-    let (env_path, env_bytes, environment) = demo_example(dir, examples, &DEMO_ENV)?;
+    let (env_path, env_bytes, environment) = load_example(dir, examples, &MANIFEST_ENV)?;
     let machine: Environment = demo_json(&env_path, &env_bytes)?;
     let plan = olkit_manifest::plan(m, &installed_products, &machine);
 
     // The package's manifest entry is the one with the ProductCode the
     // package declares.
-    let (package_path, package_bytes, package_file) = demo_example(dir, examples, &DEMO_PACKAGE)?;
+    let (package_path, package_bytes, package_file) =
+        load_example(dir, examples, &OLKIT_SAMPLE_MSI)?;
     let identity = crate::msi::open(&package_path)?
         .identity()
         .map_err(|e| crate::msi::msi_error(&package_path, e))?;
@@ -1072,11 +1018,7 @@ pub(crate) fn demo_step(dir: &Path, examples: Option<&Path>) -> Result<DemoManif
 
 /// Prints the manifest step of the demo as step `number`.
 pub(crate) fn demo_print(out: &mut impl Write, number: usize, d: &DemoManifest) -> CliResult {
-    let from = |f: &DemoFile| {
-        f.source
-            .clone()
-            .unwrap_or_else(|| "the copy built into olkit".to_owned())
-    };
+    let from = DemoFile::origin;
     let changed = |r: &DemoRefusal| {
         let show = |b: u8| {
             if b.is_ascii_graphic() {
@@ -1102,14 +1044,14 @@ pub(crate) fn demo_print(out: &mut impl Write, number: usize, d: &DemoManifest) 
     writeln!(
         out,
         "\n{number}. Update manifest {} (from {}, {} bytes)",
-        DEMO_MANIFEST.name,
+        MANIFEST_XML.name,
         from(&d.manifest),
         d.manifest.bytes
     )?;
     writeln!(
         out,
         "   signature {} verified with the pinned key {}: key {}, trusted comment {:?}",
-        DEMO_SIGNATURE.name, DEMO_KEY.name, d.key_id, d.trusted_comment
+        MANIFEST_SIGNATURE.name, MANIFEST_KEY.name, d.key_id, d.trusted_comment
     )?;
     let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".to_owned());
     writeln!(
@@ -1149,9 +1091,9 @@ pub(crate) fn demo_print(out: &mut impl Write, number: usize, d: &DemoManifest) 
     writeln!(
         out,
         "   plan for {} ({}) with {} ({}): {} to apply of {}",
-        DEMO_ENV.name,
+        MANIFEST_ENV.name,
         machine.join(", "),
-        DEMO_INSTALLED.name,
+        MANIFEST_INSTALLED.name,
         plural(
             d.installed_products,
             "installed product",
@@ -1192,7 +1134,7 @@ pub(crate) fn demo_print(out: &mut impl Write, number: usize, d: &DemoManifest) 
     write!(
         out,
         "   package {} (from {}, {} bytes): ",
-        DEMO_PACKAGE.name,
+        OLKIT_SAMPLE_MSI.name,
         from(&package.file),
         package.file.bytes,
     )?;

@@ -13,6 +13,7 @@ use olkit_msi_query::{
 };
 use serde::Serialize;
 
+use crate::demo::{load_example, DemoFile, INSTALLED_PRODUCTS_REG, OLKIT_SAMPLE_MSI};
 use crate::output::{self, CliError, CliResult, Field};
 
 /// The verbs of `olkit msi`.
@@ -909,18 +910,6 @@ fn installed(args: &InstalledArgs) -> CliResult {
 
 // -- the msi step of `olkit demo`
 
-/// The example package and inventory, built into the binary so that the
-/// demo runs anywhere (examples/make-olkit-sample.sh rebuilds the package).
-const DEMO_PACKAGE_NAME: &str = "olkit-sample.msi";
-const DEMO_PACKAGE: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../examples/olkit-sample.msi"
-));
-const DEMO_INVENTORY_NAME: &str = "installed-products.reg";
-const DEMO_INVENTORY: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../examples/installed-products.reg"
-));
 const DEMO_SQL: &str = "SELECT `Key`, `Name`, `Value` FROM `Registry` WHERE `Root` = ?";
 /// `Root` 2 is HKEY_LOCAL_MACHINE.
 const DEMO_PARAM: &str = "2";
@@ -938,14 +927,6 @@ pub(crate) struct DemoMsi {
     upgrade_per_machine: DemoUpgrade,
     /// The same check seeing every registered product.
     upgrade_all: DemoUpgrade,
-}
-
-#[derive(Serialize)]
-struct DemoFile {
-    file: String,
-    bytes: usize,
-    /// Where it came from: `None` for the copy built into olkit.
-    source: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -973,29 +954,6 @@ struct DemoUpgrade {
     detected: Vec<String>,
     newer: Vec<String>,
     properties: Vec<(String, String)>,
-}
-
-/// A file of the demo: from `examples` when it has one, else the built-in
-/// copy; written into the work directory.
-fn demo_file(
-    dir: &Path,
-    examples: Option<&Path>,
-    name: &str,
-    built_in: &[u8],
-) -> Result<(PathBuf, DemoFile), CliError> {
-    let from = examples.map(|d| d.join(name)).filter(|p| p.is_file());
-    let bytes = match &from {
-        Some(path) => fs::read(path).map_err(|e| CliError::io(path, e))?,
-        None => built_in.to_vec(),
-    };
-    let path = dir.join(name);
-    fs::write(&path, &bytes).map_err(|e| CliError::io(&path, e))?;
-    let file = DemoFile {
-        file: output::path_text(&path),
-        bytes: bytes.len(),
-        source: from.as_deref().map(output::path_text),
-    };
-    Ok((path, file))
 }
 
 fn demo_upgrade(report: &UpgradeReport, scope: &'static str) -> DemoUpgrade {
@@ -1032,7 +990,7 @@ fn demo_upgrade(report: &UpgradeReport, scope: &'static str) -> DemoUpgrade {
 /// the installed products of the example inventory and the upgrade check.
 /// Files missing from `examples` are taken from the built-in copies.
 pub(crate) fn demo_step(dir: &Path, examples: Option<&Path>) -> Result<DemoMsi, CliError> {
-    let (path, package_file) = demo_file(dir, examples, DEMO_PACKAGE_NAME, DEMO_PACKAGE)?;
+    let (path, _, package_file) = load_example(dir, examples, &OLKIT_SAMPLE_MSI)?;
     let package = open(&path)?;
     let error = |e| msi_error(&path, e);
     let identity = package.identity().map_err(error)?;
@@ -1074,7 +1032,7 @@ pub(crate) fn demo_step(dir: &Path, examples: Option<&Path>) -> Result<DemoMsi, 
         )));
     }
 
-    let (reg_path, inventory_file) = demo_file(dir, examples, DEMO_INVENTORY_NAME, DEMO_INVENTORY)?;
+    let (reg_path, _, inventory_file) = load_example(dir, examples, &INSTALLED_PRODUCTS_REG)?;
     let inventory = read_inventory(&reg_path)?;
     let installed = inventory
         .products()
@@ -1108,14 +1066,11 @@ pub(crate) fn demo_step(dir: &Path, examples: Option<&Path>) -> Result<DemoMsi, 
 
 /// Prints the msi step of the demo as step `number`.
 pub(crate) fn demo_print(out: &mut impl Write, number: usize, m: &DemoMsi) -> CliResult {
-    let from = |f: &DemoFile| {
-        f.source
-            .clone()
-            .unwrap_or_else(|| "the copy built into olkit".to_owned())
-    };
+    let from = DemoFile::origin;
     writeln!(
         out,
-        "\n{number}. Windows Installer package {DEMO_PACKAGE_NAME} (from {}, {} bytes, a {})",
+        "\n{number}. Windows Installer package {} (from {}, {} bytes, a {})",
+        OLKIT_SAMPLE_MSI.name,
         from(&m.package),
         m.package.bytes,
         m.kind
@@ -1130,7 +1085,8 @@ pub(crate) fn demo_print(out: &mut impl Write, number: usize, m: &DemoMsi) -> Cl
     }
     writeln!(
         out,
-        "   {DEMO_INVENTORY_NAME} (from {}): {} registered products",
+        "   {} (from {}): {} registered products",
+        INSTALLED_PRODUCTS_REG.name,
         from(&m.inventory),
         m.installed.len()
     )?;
