@@ -82,8 +82,8 @@ pub use signature::{verify_signature, KeyId, SignatureInfo, SignatureKind, Trust
 pub use trust::{verify_manifest, SignaturePolicy, TrustPolicy, TrustWarning, VerifiedManifest};
 
 // -- versions and planning
-pub mod version;
 pub mod plan;
+pub mod version;
 pub use plan::{
     channel_includes, plan, rollout_bucket, Action, Environment, InstalledProduct, Plan, PlanItem,
     Reason,
