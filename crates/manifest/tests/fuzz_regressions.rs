@@ -513,52 +513,34 @@ pub fn check_bundle(data: &[u8]) {
     }
 }
 
+// The corpus runner shared by every crate's fuzz regression test.
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../../../tests/rust/fuzz_corpus.rs"]
+mod fuzz_corpus;
+
 #[cfg(test)]
 mod tests {
     use std::path::{Path, PathBuf};
 
-    fn corpus(target: &str) -> Vec<PathBuf> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+    /// The kept inputs of `target` (`tests/fuzz-corpus/<target>/`).
+    fn corpus_dir(target: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fuzz-corpus")
-            .join(target);
-        let mut paths: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            .map(|entry| entry.unwrap().path())
-            .filter(|p| p.is_file())
-            .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-            .collect();
-        paths.sort();
-        assert!(!paths.is_empty(), "no inputs in {}", dir.display());
-        paths
+            .join(target)
     }
 
-    /// Runs `check` over every kept input of `target`; returns the failures.
-    fn failures(target: &str, check: fn(&[u8])) -> Vec<String> {
-        let mut failed = Vec::new();
-        for path in corpus(target) {
-            let data = std::fs::read(&path).unwrap();
-            if let Err(panic) = std::panic::catch_unwind(|| check(&data)) {
-                let message = panic
-                    .downcast_ref::<String>()
-                    .map(String::as_str)
-                    .or_else(|| panic.downcast_ref::<&str>().copied())
-                    .unwrap_or("(no message)");
-                let name = path.file_name().unwrap().to_string_lossy();
-                failed.push(format!("{name}: {}", message.lines().next().unwrap_or("")));
-            }
-        }
-        failed
+    fn corpus(target: &str) -> Vec<PathBuf> {
+        super::fuzz_corpus::corpus(&corpus_dir(target))
     }
 
     /// Every input in `tests/fuzz-corpus/manifest_parse/` passes
     /// [`super::check_manifest`].
     #[test]
     fn manifest_parse_corpus_keeps_the_invariants() {
-        let failed = failures("manifest_parse", super::check_manifest);
-        assert!(
-            failed.is_empty(),
-            "inputs break an invariant:\n{}",
-            failed.join("\n")
+        super::fuzz_corpus::assert_corpus_passes(
+            &corpus_dir("manifest_parse"),
+            super::check_manifest,
         );
     }
 
@@ -566,12 +548,7 @@ mod tests {
     /// [`super::check_bundle`].
     #[test]
     fn bundle_read_corpus_keeps_the_invariants() {
-        let failed = failures("bundle_read", super::check_bundle);
-        assert!(
-            failed.is_empty(),
-            "inputs break an invariant:\n{}",
-            failed.join("\n")
-        );
+        super::fuzz_corpus::assert_corpus_passes(&corpus_dir("bundle_read"), super::check_bundle);
     }
 
     /// The kept inputs reach the deep checks: some manifests parse and get

@@ -701,65 +701,39 @@ fn check_view(package: &Package, select: &Select, view: &View) {
     }
 }
 
+// The corpus runner shared by every crate's fuzz regression test.
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../../../tests/rust/fuzz_corpus.rs"]
+mod fuzz_corpus;
+
 #[cfg(test)]
 mod tests {
     use std::path::{Path, PathBuf};
 
-    fn corpus(target: &str) -> Vec<PathBuf> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+    /// The kept inputs of `target` (`tests/fuzz-corpus/<target>/`).
+    fn corpus_dir(target: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fuzz-corpus")
-            .join(target);
-        let mut paths: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            .map(|entry| entry.unwrap().path())
-            .filter(|p| p.is_file())
-            .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-            .collect();
-        paths.sort();
-        assert!(!paths.is_empty(), "no inputs in {}", dir.display());
-        paths
+            .join(target)
     }
 
-    /// Runs `check` over every kept input of `target`; returns the failures.
-    fn failures(target: &str, check: fn(&[u8])) -> Vec<String> {
-        let mut failed = Vec::new();
-        for path in corpus(target) {
-            let data = std::fs::read(&path).unwrap();
-            if let Err(panic) = std::panic::catch_unwind(|| check(&data)) {
-                let message = panic
-                    .downcast_ref::<String>()
-                    .map(String::as_str)
-                    .or_else(|| panic.downcast_ref::<&str>().copied())
-                    .unwrap_or("(no message)");
-                let name = path.file_name().unwrap().to_string_lossy();
-                failed.push(format!("{name}: {}", message.lines().next().unwrap_or("")));
-            }
-        }
-        failed
+    fn corpus(target: &str) -> Vec<PathBuf> {
+        super::fuzz_corpus::corpus(&corpus_dir(target))
     }
 
     /// Every input in `tests/fuzz-corpus/msi_open/` passes
     /// [`super::check_open`].
     #[test]
     fn msi_open_corpus_keeps_the_invariants() {
-        let failed = failures("msi_open", super::check_open);
-        assert!(
-            failed.is_empty(),
-            "inputs break an invariant:\n{}",
-            failed.join("\n")
-        );
+        super::fuzz_corpus::assert_corpus_passes(&corpus_dir("msi_open"), super::check_open);
     }
 
     /// Every input in `tests/fuzz-corpus/msi_sql/` passes
     /// [`super::check_sql`].
     #[test]
     fn msi_sql_corpus_keeps_the_invariants() {
-        let failed = failures("msi_sql", super::check_sql);
-        assert!(
-            failed.is_empty(),
-            "inputs break an invariant:\n{}",
-            failed.join("\n")
-        );
+        super::fuzz_corpus::assert_corpus_passes(&corpus_dir("msi_sql"), super::check_sql);
     }
 
     /// The fixture is what the queries expect: the tables the seed queries

@@ -212,51 +212,20 @@ fn check_set(
     }
 }
 
+// The corpus runner shared by every crate's fuzz regression test.
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../../../tests/rust/fuzz_corpus.rs"]
+mod fuzz_corpus;
+
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
-
-    fn corpus() -> Vec<PathBuf> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-corpus");
-        let mut paths: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            .map(|entry| entry.unwrap().path())
-            .filter(|p| p.is_file())
-            // `.gitattributes` keeps the inputs' bytes as they are.
-            .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-            .collect();
-        paths.sort();
-        assert!(!paths.is_empty(), "no inputs in {}", dir.display());
-        paths
-    }
-
-    /// Runs the checks over every kept input; returns the files that fail.
-    fn failures() -> Vec<String> {
-        let paths = corpus();
-        let mut failed = Vec::new();
-        for path in &paths {
-            let data = std::fs::read(path).unwrap();
-            if let Err(panic) = std::panic::catch_unwind(|| super::check(&data)) {
-                let message = panic
-                    .downcast_ref::<String>()
-                    .map(String::as_str)
-                    .or_else(|| panic.downcast_ref::<&str>().copied())
-                    .unwrap_or("(no message)");
-                let name = path.file_name().unwrap().to_string_lossy();
-                failed.push(format!("{name}: {}", message.lines().next().unwrap_or("")));
-            }
-        }
-        failed
-    }
+    use std::path::Path;
 
     /// Every input in `tests/fuzz-corpus/` passes [`super::check`].
     #[test]
     fn fuzz_corpus_inputs_keep_the_invariants() {
-        let failed = failures();
-        assert!(
-            failed.is_empty(),
-            "inputs break an invariant:\n{}",
-            failed.join("\n")
-        );
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-corpus");
+        super::fuzz_corpus::assert_corpus_passes(&dir, super::check);
     }
 }
