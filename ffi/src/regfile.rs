@@ -18,8 +18,8 @@ use crate::boundary::boundary;
 use crate::error::FfiError;
 use crate::status::{olk_status, OLK_INVALID_ARGUMENT, OLK_IO};
 use crate::util::{
-    bytes_arg, c_string, free_handle, handle_arg, handle_arg_mut, path_arg, slice_arg, str_arg,
-    write_bytes, Out,
+    bytes_arg, c_string, export_args, free_handle, handle_arg, handle_arg_mut, path_arg, slice_arg,
+    str_arg, write_bytes, Out, Output,
 };
 
 /// The first line is neither `REGEDIT4` nor `Windows Registry Editor
@@ -249,6 +249,41 @@ fn lookup<'f>(file: &'f RegFile, key: &str, name: &str) -> Result<&'f Value, Ffi
 /// A typed accessor's error, saying which value it was about.
 fn about_value<'a>(key: &'a str, name: &'a str) -> impl FnOnce(Error) -> FfiError + 'a {
     move |err| FfiError::from(err).context(&format!("value {name:?} of {key:?}"))
+}
+
+/// The body of a typed getter: looks up value `name` of `key`, reads it
+/// with the typed accessor `typed` (whose error names the value) and stores
+/// what `output` makes of that in `*out`.
+///
+/// # Safety
+///
+/// `file` must be NULL or a live handle; `key` and `name` must be NULL or
+/// NUL-terminated; `out` must be NULL or writable.
+unsafe fn get_typed<U, T: Output>(
+    file: *const olk_reg_file,
+    key: *const c_char,
+    name: *const c_char,
+    out: *mut T::Raw,
+    typed: impl FnOnce(&Value) -> Result<U, Error>,
+    output: impl FnOnce(U) -> Result<T, FfiError>,
+) -> olk_status {
+    // SAFETY: the caller guarantees `file` is NULL or a live handle, `key`
+    // and `name` NULL or NUL-terminated, and `out` NULL or writable.
+    unsafe {
+        export_args(
+            || {
+                Ok((
+                    handle_arg(file, "file")?,
+                    str_arg(key, "key")?,
+                    str_arg(name, "name")?,
+                ))
+            },
+            out,
+            |(file, key, name)| {
+                output(typed(lookup(&file.file, key, name)?).map_err(about_value(key, name))?)
+            },
+        )
+    }
 }
 
 /// Writes a `0`/`1` flag.
@@ -738,24 +773,12 @@ pub unsafe extern "C" fn olk_reg_file_get_string(
     name: *const c_char,
     out: *mut *mut c_char,
 ) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees `file` is NULL or a live handle, and
-        // `key` and `name` are NULL or NUL-terminated.
-        let (file, key, name) = unsafe {
-            (
-                handle_arg(file, "file")?,
-                str_arg(key, "key")?,
-                str_arg(name, "name")?,
-            )
-        };
-        // SAFETY: the caller guarantees `out` is NULL or writable.
-        let out = unsafe { Out::new(out, "out") }?;
-        let text = lookup(&file.file, key, name)?
-            .as_str()
-            .map_err(about_value(key, name))?;
-        out.write_string(c_string(text, "the string")?);
-        Ok(())
-    })
+    // SAFETY: forwarded from our caller, who guarantees the same contract.
+    unsafe {
+        get_typed(file, key, name, out, Value::as_str, |text| {
+            Ok(Some(c_string(text, "the string")?))
+        })
+    }
 }
 
 /// Looks up the `REG_MULTI_SZ` value `name` of `key` (as
@@ -832,24 +855,8 @@ pub unsafe extern "C" fn olk_reg_file_get_u32(
     name: *const c_char,
     out: *mut u32,
 ) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees `file` is NULL or a live handle, and
-        // `key` and `name` are NULL or NUL-terminated.
-        let (file, key, name) = unsafe {
-            (
-                handle_arg(file, "file")?,
-                str_arg(key, "key")?,
-                str_arg(name, "name")?,
-            )
-        };
-        // SAFETY: the caller guarantees `out` is NULL or writable.
-        let out = unsafe { Out::new(out, "out") }?;
-        let number = lookup(&file.file, key, name)?
-            .as_u32()
-            .map_err(about_value(key, name))?;
-        out.write(number);
-        Ok(())
-    })
+    // SAFETY: forwarded from our caller, who guarantees the same contract.
+    unsafe { get_typed(file, key, name, out, Value::as_u32, Ok) }
 }
 
 /// Looks up value `name` of `key` (as `olk_reg_file_get_value`) and stores
@@ -870,24 +877,8 @@ pub unsafe extern "C" fn olk_reg_file_get_u64(
     name: *const c_char,
     out: *mut u64,
 ) -> olk_status {
-    boundary(|| {
-        // SAFETY: the caller guarantees `file` is NULL or a live handle, and
-        // `key` and `name` are NULL or NUL-terminated.
-        let (file, key, name) = unsafe {
-            (
-                handle_arg(file, "file")?,
-                str_arg(key, "key")?,
-                str_arg(name, "name")?,
-            )
-        };
-        // SAFETY: the caller guarantees `out` is NULL or writable.
-        let out = unsafe { Out::new(out, "out") }?;
-        let number = lookup(&file.file, key, name)?
-            .as_u64()
-            .map_err(about_value(key, name))?;
-        out.write(number);
-        Ok(())
-    })
+    // SAFETY: forwarded from our caller, who guarantees the same contract.
+    unsafe { get_typed(file, key, name, out, Value::as_u64, Ok) }
 }
 
 // ---------------------------------------------------------------------------

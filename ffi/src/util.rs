@@ -374,7 +374,7 @@ macro_rules! plain_output {
         })*
     };
 }
-plain_output!(u8, u32, i32, usize);
+plain_output!(u8, u32, u64, i32, usize);
 
 /// A string result; `None` is written as NULL.
 impl Output for Option<CString> {
