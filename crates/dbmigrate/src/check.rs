@@ -82,9 +82,11 @@ pub fn check(path: &Path, set: &MigrationSet, level: Verify) -> Result<CheckRepo
     }
     let sqlite = |what: &str, e: rusqlite::Error| format!("{what}: {e}");
     match integrity_problems(&db, level) {
-        Ok(lines) => report
-            .problems
-            .extend(lines.into_iter().map(|l| format!("{}: {l}", level_name(level)))),
+        Ok(lines) => report.problems.extend(
+            lines
+                .into_iter()
+                .map(|l| format!("{}: {l}", level_name(level))),
+        ),
         Err(e) => report.problems.push(sqlite(level_name(level), e)),
     }
     match foreign_key_problems(&db) {
@@ -93,7 +95,10 @@ pub fn check(path: &Path, set: &MigrationSet, level: Verify) -> Result<CheckRepo
             .extend(lines.into_iter().map(|l| format!("foreign_key_check: {l}"))),
         Err(e) => report.problems.push(sqlite("foreign_key_check", e)),
     }
-    if matches!(report.state, State::UpToDate { .. } | State::NeedsUpgrade { .. }) {
+    if matches!(
+        report.state,
+        State::UpToDate { .. } | State::NeedsUpgrade { .. }
+    ) {
         for rule in set.checks_for(format) {
             match db.query_row(&rule.sql, [], |r| r.get::<_, i64>(0)) {
                 Ok(0) => {}

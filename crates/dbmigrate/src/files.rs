@@ -59,9 +59,7 @@ pub(crate) fn leftovers(db: &Path) -> Vec<PathBuf> {
         .filter_map(Result::ok)
         .filter(|entry| {
             entry.file_name().to_str().is_some_and(|entry_name| {
-                entry_name
-                    .strip_prefix(&prefix)
-                    .is_some_and(is_temp_suffix)
+                entry_name.strip_prefix(&prefix).is_some_and(is_temp_suffix)
             })
         })
         .map(|entry| db.with_file_name(entry.file_name()))

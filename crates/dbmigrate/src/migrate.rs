@@ -208,6 +208,19 @@ pub fn migrate(
         .unwrap_or_else(|| files::default_marker_path(path));
 
     let old_bytes = database_size(path)?;
+    // Another application's database, or a newer format, is refused before
+    // anything (even the lock file) is written beside it.
+    if let Ok(db) = crate::set::open_read_only(path) {
+        if let Ok((application_id, format)) = read_header(&db) {
+            match classify(set, application_id, format) {
+                State::NotOurs { application_id } => {
+                    return Err(not_ours(path, set, application_id))
+                }
+                State::Newer { found, known } => return Err(newer(path, found, known)),
+                _ => {}
+            }
+        }
+    }
     let _lock = Lock::acquire(path)?;
     for leftover in files::leftovers(path) {
         tracing::info!(file = %leftover.display(), "removing a leftover of an interrupted migration");
@@ -237,26 +250,12 @@ pub fn migrate(
             return Ok(Outcome::UpToDate { format });
         }
         State::NeedsUpgrade { from, .. } => from,
-        State::NotOurs { application_id } => {
-            return Err(Error::NotOurs {
-                path: path.to_path_buf(),
-                set: set.name().to_owned(),
-                found: application_id,
-                expected: set.application_id(),
-            })
-        }
-        State::Newer { found, known } => {
-            return Err(Error::Newer {
-                path: path.to_path_buf(),
-                found,
-                known,
-            })
-        }
+        State::NotOurs { application_id } => return Err(not_ours(path, set, application_id)),
+        State::Newer { found, known } => return Err(newer(path, found, known)),
         State::TooOld { found, oldest } => {
             drop(guard);
-            let reason = format!(
-                "format {found} is older than the oldest this code upgrades ({oldest})"
-            );
+            let reason =
+                format!("format {found} is older than the oldest this code upgrades ({oldest})");
             return rebuild(path, set, options, &marker, &mut reporter, reason);
         }
         State::Unreadable { reason } => {
@@ -271,7 +270,11 @@ pub fn migrate(
     let available = available_space(path, options)?;
     if available < needed {
         drop(guard);
-        tracing::warn!(needed, available, "not enough free space; upgrade scheduled");
+        tracing::warn!(
+            needed,
+            available,
+            "not enough free space; upgrade scheduled"
+        );
         return files::write_marker(&marker, path, needed, available)
             .map(Outcome::InsufficientSpace);
     }
@@ -333,6 +336,23 @@ pub fn migrate(
     }))
 }
 
+fn not_ours(path: &Path, set: &MigrationSet, application_id: i32) -> Error {
+    Error::NotOurs {
+        path: path.to_path_buf(),
+        set: set.name().to_owned(),
+        found: application_id,
+        expected: set.application_id(),
+    }
+}
+
+fn newer(path: &Path, found: u32, known: u32) -> Error {
+    Error::Newer {
+        path: path.to_path_buf(),
+        found,
+        known,
+    }
+}
+
 fn available_space(path: &Path, options: &MigrateOptions<'_>) -> Result<u64, Error> {
     let dir = files::parent_dir(path);
     match options.space_probe {
@@ -359,7 +379,8 @@ enum GuardError {
 
 impl Guard {
     fn open(path: &Path, options: &MigrateOptions<'_>) -> Result<Guard, GuardError> {
-        let failed = |what: &str, e: rusqlite::Error| GuardError::Failed(Error::sqlite(path, what, e));
+        let failed =
+            |what: &str, e: rusqlite::Error| GuardError::Failed(Error::sqlite(path, what, e));
         let db = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -425,7 +446,11 @@ fn set_cache(db: &Connection, kib: u32) -> rusqlite::Result<()> {
 /// A new database for a step or a rebuild: no journal (a crash leaves a
 /// temporary file the next run deletes, so there is nothing to roll back),
 /// no syncs until the end, exclusive.
-fn create_target(target: &Path, page_size: i64, options: &MigrateOptions<'_>) -> Result<Connection, Error> {
+fn create_target(
+    target: &Path,
+    page_size: i64,
+    options: &MigrateOptions<'_>,
+) -> Result<Connection, Error> {
     files::remove_database(target)?;
     let db = Connection::open_with_flags(
         target,
@@ -471,21 +496,29 @@ fn build_step(
         .query_row("PRAGMA page_size", [], |r| r.get(0))
         .map_err(|e| Error::sqlite(source, "reading the page size", e))?;
     let mut db = create_target(target, page_size, options)?;
-    db.execute("ATTACH DATABASE ?1 AS old", [files::file_uri(source, "mode=ro")?])
-        .map_err(sql("attaching the old database".into()))?;
+    db.execute(
+        "ATTACH DATABASE ?1 AS old",
+        [files::file_uri(source, "mode=ro")?],
+    )
+    .map_err(sql("attaching the old database".into()))?;
     db.execute_batch("BEGIN").map_err(sql("beginning".into()))?;
-    db.execute_batch(&step.schema)
-        .map_err(sql(format!("creating the schema of format {}", step.from + 1)))?;
+    db.execute_batch(&step.schema).map_err(sql(format!(
+        "creating the schema of format {}",
+        step.from + 1
+    )))?;
 
     // Totals first, for the progress bar.
     let mut totals = Vec::with_capacity(step.copies.len());
     for copy in &step.copies {
         let rows = match copy {
-            Copy::Table(table) => count(&db, &format!("SELECT count(*) FROM old.{}", quote_name(table)))
-                .map_err(sql(format!("counting table {table}")))?,
-            Copy::Sql { table, source_rows, .. } => {
-                count(&db, source_rows).map_err(sql(format!("counting the rows of {table}")))?
-            }
+            Copy::Table(table) => count(
+                &db,
+                &format!("SELECT count(*) FROM old.{}", quote_name(table)),
+            )
+            .map_err(sql(format!("counting table {table}")))?,
+            Copy::Sql {
+                table, source_rows, ..
+            } => count(&db, source_rows).map_err(sql(format!("counting the rows of {table}")))?,
             Copy::Transform(transform) => transform.source_rows(&db)?,
         };
         totals.push(rows);
@@ -568,7 +601,11 @@ fn build_step(
 
 /// Runs one batch of SQL on another thread while progress keeps ticking;
 /// gives the connection back.
-fn run_statement(db: Connection, sql: &str, reporter: &mut Reporter<'_>) -> Result<Connection, StatementError> {
+fn run_statement(
+    db: Connection,
+    sql: &str,
+    reporter: &mut Reporter<'_>,
+) -> Result<Connection, StatementError> {
     let interrupt = db.get_interrupt_handle();
     let (db, result) = reporter
         .run_ticking(Some(&interrupt), move || {
@@ -624,9 +661,13 @@ fn verify_step(
         return Err(failed(format!("foreign_key_check: {first}")));
     }
     for check in row_checks {
-        let expected = count(db, &check.expected).map_err(sql(&format!("counting the old rows of {}", check.table)))?;
-        let found = count(db, &format!("SELECT count(*) FROM main.{}", quote_name(&check.table)))
-            .map_err(sql(&format!("counting the rows of {}", check.table)))?;
+        let expected = count(db, &check.expected)
+            .map_err(sql(&format!("counting the old rows of {}", check.table)))?;
+        let found = count(
+            db,
+            &format!("SELECT count(*) FROM main.{}", quote_name(&check.table)),
+        )
+        .map_err(sql(&format!("counting the rows of {}", check.table)))?;
         if expected != found {
             return Err(failed(format!(
                 "table {}: {found} rows, expected {expected}",
@@ -635,9 +676,13 @@ fn verify_step(
         }
     }
     for check in checks {
-        let broken = count(db, &check.sql).map_err(sql(&format!("checking \"{}\"", check.description)))?;
+        let broken =
+            count(db, &check.sql).map_err(sql(&format!("checking \"{}\"", check.description)))?;
         if broken != 0 {
-            return Err(failed(format!("{}: {broken} rows break it", check.description)));
+            return Err(failed(format!(
+                "{}: {broken} rows break it",
+                check.description
+            )));
         }
     }
     table_rows(db).map_err(sql("counting rows"))
@@ -694,7 +739,10 @@ pub(crate) fn table_rows(db: &Connection) -> rusqlite::Result<Vec<TableRows>> {
     names
         .into_iter()
         .map(|table| {
-            let rows = count(db, &format!("SELECT count(*) FROM main.{}", quote_name(&table)))?;
+            let rows = count(
+                db,
+                &format!("SELECT count(*) FROM main.{}", quote_name(&table)),
+            )?;
             Ok(TableRows { table, rows })
         })
         .collect()
@@ -802,7 +850,8 @@ fn build_rebuild(
             reason: first.clone(),
         });
     }
-    db.close().map_err(|(_, e)| Error::sqlite(target, "closing", e))?;
+    db.close()
+        .map_err(|(_, e)| Error::sqlite(target, "closing", e))?;
     files::sync_file(target)?;
     Ok((salvaged, unreadable))
 }
