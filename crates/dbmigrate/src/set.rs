@@ -48,10 +48,13 @@ impl std::fmt::Debug for TransformContext<'_> {
     }
 }
 
-impl TransformContext<'_> {
+impl<'a> TransformContext<'a> {
     /// The new database (schema `main`), with the old one attached as
     /// `old`. A transaction is open: write freely, do not commit.
-    pub fn target(&self) -> &Connection {
+    ///
+    /// The connection outlives this borrow of the context, so statements
+    /// prepared on it stay usable across [`TransformContext::advance`].
+    pub fn target(&self) -> &'a Connection {
         self.target
     }
 
