@@ -210,6 +210,7 @@ pub fn migrate(
     let old_bytes = database_size(path)?;
     // Another application's database, or a newer format, is refused before
     // anything (even the lock file) is written beside it.
+    let mut up_to_date = None;
     if let Ok(db) = crate::set::open_read_only(path) {
         if let Ok((application_id, format)) = read_header(&db) {
             match classify(set, application_id, format) {
@@ -217,6 +218,9 @@ pub fn migrate(
                     return Err(not_ours(path, set, application_id))
                 }
                 State::Newer { found, known } => return Err(newer(path, found, known)),
+                // Nothing to do, and no read-write open: the guard would
+                // fold the application's write-ahead log and leave WAL mode.
+                State::UpToDate { format } => up_to_date = Some(format),
                 _ => {}
             }
         }
@@ -231,6 +235,10 @@ pub fn migrate(
         return Ok(Outcome::Cancelled {
             phase: Phase::Preflight,
         });
+    }
+    if let Some(format) = up_to_date {
+        files::remove_if_exists(&marker)?;
+        return Ok(Outcome::UpToDate { format });
     }
 
     // A read-write connection: it recovers a hot journal, folds a
