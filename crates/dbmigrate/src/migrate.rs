@@ -785,9 +785,12 @@ fn rebuild(
     let _entered = span.enter();
     // Cancelling the fallback would leave an unusable cache in place; the
     // callback still hears about it.
-    let _ = reporter.enter(Phase::Rebuild, None);
     let target = files::temp_path(path, set.current_format());
-    let result = build_rebuild(path, set, &target, options);
+    reporter.rows_done = 0;
+    reporter.rows_total = 0;
+    reporter.target = Some(target.clone());
+    let _ = reporter.enter(Phase::Rebuild, None);
+    let result = build_rebuild(path, set, &target, options, reporter);
     let (salvaged, unreadable_rows) = match result {
         Ok(figures) => figures,
         Err(e) => {
@@ -826,6 +829,7 @@ fn build_rebuild(
     set: &MigrationSet,
     target: &Path,
     options: &MigrateOptions<'_>,
+    reporter: &mut Reporter<'_>,
 ) -> Result<(Vec<TableRows>, u64), Error> {
     let db = create_target(target, 4096, options)?;
     let sql = |what: &str| {
@@ -842,7 +846,12 @@ fn build_rebuild(
     let mut salvaged = Vec::new();
     let mut unreadable = 0;
     for table in &set.salvage {
-        let (rows, lost) = crate::salvage::salvage_table(path, &db, table)
+        let _ = reporter.enter(Phase::Rebuild, Some(table));
+        // Salvage reads row by row: keep the host's reports coming.
+        let mut tick = || {
+            let _ = reporter.tick();
+        };
+        let (rows, lost) = crate::salvage::salvage_table(path, &db, table, &mut tick)
             .map_err(sql(&format!("salvaging table {table}")))?;
         salvaged.push(TableRows {
             table: table.clone(),

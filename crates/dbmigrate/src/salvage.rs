@@ -15,11 +15,12 @@ const MAX_FAILURES: u32 = 64;
 /// `main.<table>` of `target`. Returns the rows copied and the read
 /// failures met (each is a row or a run of rows lost). Errors only when
 /// writing the target fails; a source that cannot be opened at all gives
-/// nothing.
+/// nothing. `tick` is called for every row read or failure (progress).
 pub(crate) fn salvage_table(
     old: &Path,
     target: &Connection,
     table: &str,
+    tick: &mut dyn FnMut(),
 ) -> rusqlite::Result<(u64, u64)> {
     let Ok(source) = open_read_only(old) else {
         return Ok((0, 0));
@@ -33,6 +34,7 @@ pub(crate) fn salvage_table(
     let mut after = i64::MIN;
     let mut jump = 1i64;
     'resume: while failures < MAX_FAILURES {
+        tick();
         let Ok(mut statement) = source.prepare(&select) else {
             // No such table, or a schema that cannot be read.
             return Ok((copied, u64::from(failures) + 1));
@@ -67,6 +69,7 @@ pub(crate) fn salvage_table(
                     insert.execute(rusqlite::params_from_iter(values))?;
                     copied += 1;
                     jump = 1;
+                    tick();
                 }
                 Ok(None) => return Ok((copied, u64::from(failures))),
                 Err(_) => {
