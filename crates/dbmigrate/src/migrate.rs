@@ -27,6 +27,8 @@ pub struct MigrateOptions<'a> {
     pub space_margin: u64,
     /// Measures the free space of a directory's volume; default
     /// `fs4::available_space`. Tests inject a small figure here.
+    // The signature says what a probe is; an alias would only hide it.
+    #[allow(clippy::type_complexity)]
     pub space_probe: Option<&'a dyn Fn(&Path) -> std::io::Result<u64>>,
     /// How thoroughly the new database is checked before the swap.
     pub verify: Verify,
