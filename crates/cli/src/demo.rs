@@ -139,7 +139,11 @@ given; nothing else is touched. Steps:
      them); check olkit-sample.msi against the manifest's entry with its
      ProductCode (if the manifest lists none, it is not checked) while
      streaming it in chunks (size and SHA-256), and refuse a copy with one
-     byte changed.
+     byte changed;
+  7. generate a small connector cache database of format 1 (koc-cache.db),
+     show its status (olkit db status), upgrade it to format 2 (olkit db
+     migrate), counting the progress reports, show the figures, its status
+     after, and check it (olkit db check).
 Example files missing from --examples DIR are taken from the copies built
 into olkit. Exits with 1 if a check fails.
 
@@ -169,7 +173,12 @@ With --json, one JSON document:
      manifest plan --json), \"cache_upgrade\", \"package\": {\"file\", \"bytes\",
      \"source\", \"product_code\", \"check\": null | {\"product\", \"version\",
      \"chunk_size\", \"chunks\", \"verified_bytes\", \"strength\", \"sha256\",
-     \"size_checked\", \"tampered\": {as above}}}}}
+     \"size_checked\", \"tampered\": {as above}}}},
+   \"db\": {\"file\", \"generated\": {\"format\", \"folders\", \"messages\",
+     \"attachments\", \"pending_changes\", \"bytes\"}, \"before\" and \"after\" (as
+     olkit db status --json), \"progress\": {\"reports\", \"phases\",
+     \"longest_gap_ms\"}, \"outcome\" (as olkit db migrate --json), \"check\" (as
+     olkit db check --json)}}
 \"lines_removed\" and \"lines_added\" are the changed lines as text; \"reread\"
 is the value read back from the edited file.";
 
@@ -215,6 +224,7 @@ struct Report {
     edit: Edit,
     msi: crate::msi::DemoMsi,
     manifest: crate::manifest::DemoManifest,
+    db: crate::db::DemoDb,
 }
 
 #[derive(Serialize)]
@@ -341,6 +351,9 @@ fn steps(
 
     // 6. The signed update manifest, a plan, and the package against it.
     let manifest = crate::manifest::demo_step(dir, examples)?;
+
+    // 7. A generated connector cache: status, upgrade, check.
+    let db = crate::db::demo_step(dir)?;
     Ok(Report {
         workdir: output::path_text(dir),
         kept: false,
@@ -351,6 +364,7 @@ fn steps(
         edit,
         msi,
         manifest,
+        db,
     })
 }
 
@@ -750,6 +764,7 @@ fn print(out: &mut impl Write, r: &Report) -> CliResult {
 
     crate::msi::demo_print(out, 5, &r.msi)?;
     crate::manifest::demo_print(out, 6, &r.manifest)?;
+    crate::db::demo_print(out, 7, &r.db)?;
 
     let manifest = if r.manifest.package_checked() {
         "verified manifest.xml with its pinned key, planned its updates for manifest-env.json and checked olkit-sample.msi against it, refusing a copy of each with one byte changed"
@@ -758,7 +773,7 @@ fn print(out: &mut impl Write, r: &Report) -> CliResult {
     };
     writeln!(
         out,
-        "\nDone: read, summarised, round-tripped, canonicalised and edited {PROFILES_NAME}; read and queried olkit-sample.msi and matched it against installed-products.reg; {manifest}; only the temporary copies were written."
+        "\nDone: read, summarised, round-tripped, canonicalised and edited {PROFILES_NAME}; read and queried olkit-sample.msi and matched it against installed-products.reg; {manifest}; generated a format-1 connector cache and upgraded it to format 2; only the temporary copies were written."
     )?;
     Ok(())
 }

@@ -12,15 +12,18 @@
 //! olkit package verify setup.msi --manifest products.xml --product OXtender --pubkey key.pub
 //! olkit bundle extract bundle.zip out/        # all or nothing, hostile entries refused
 //! olkit manifest check products.xml --pubkey olkit.pub # signature, format, warnings
+//! olkit db migrate --json cache.db            # upgrade the connector cache, progress on a terminal
 //! ```
 //!
 //! Exit codes: 0 success, 1 the operation failed (message on stderr),
-//! 2 usage error.
+//! 2 usage error; `olkit db migrate` adds 3 not enough free space (upgrade
+//! scheduled), 4 rebuilt (full resynchronisation needed), 5 cancelled.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 #![forbid(unsafe_code)]
 
 mod bundle;
+mod db;
 mod demo;
 mod manifest;
 mod msi;
@@ -37,7 +40,9 @@ use clap::{Parser, Subcommand};
 /// olkit: tooling for Outlook mail connector deployment.
 #[derive(Debug, Parser)]
 #[command(name = "olkit", version, propagate_version = true)]
-#[command(after_help = "Exit codes: 0 success, 1 the operation failed, 2 usage error.")]
+#[command(
+    after_help = "Exit codes: 0 success, 1 the operation failed, 2 usage error; olkit db migrate: 3 not enough free space (upgrade scheduled), 4 rebuilt (full resynchronisation needed), 5 cancelled."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -60,6 +65,9 @@ enum Command {
     /// Update bundles (zip), extracted safely.
     #[command(subcommand)]
     Bundle(bundle::BundleCommand),
+    /// Local cache databases of the connector: status, upgrade, check.
+    #[command(subcommand)]
+    Db(db::DbCommand),
     /// Run every capability on the bundled example data and say what it did.
     #[command(long_about = demo::DEMO_LONG_ABOUT)]
     Demo(demo::DemoArgs),
@@ -77,6 +85,8 @@ fn main() -> ExitCode {
         Command::Manifest(command) => manifest::run(command),
         Command::Package(command) => package::run(command),
         Command::Bundle(command) => bundle::run(command),
+        // Its own exit codes: 3, 4 and 5 are outcomes of `db migrate`.
+        Command::Db(command) => return db::run(command),
         Command::Demo(args) => demo::run(&args),
         Command::Version(args) => version::run(&args),
     };
