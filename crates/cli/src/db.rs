@@ -472,7 +472,8 @@ impl Bar {
             return Bar(None);
         }
         let style = ProgressStyle::with_template(
-            "{prefix:>9} [{bar:30}] {pos}/{len} rows  {msg}  {elapsed} elapsed, ETA {eta}",
+            // The bar takes what the terminal width leaves: no wrapping.
+            "{prefix:>9} [{wide_bar}] {pos}/{len} rows  {msg}  ETA {eta}",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
@@ -490,8 +491,8 @@ impl Bar {
         bar.set_position(p.rows_done);
         let table = p.table.map(|t| format!("{t}  ")).unwrap_or_default();
         bar.set_message(format!(
-            "{table}{} of {}",
-            megabytes(p.bytes_done),
+            "{table}{:.1}/{}",
+            p.bytes_done as f64 / 1e6,
             megabytes(p.bytes_total)
         ));
     }
