@@ -398,12 +398,14 @@ impl Guard {
         .map_err(|e| failed("opening", e))?;
         db.busy_timeout(Duration::from_secs(2))
             .map_err(|e| failed("setting the busy timeout", e))?;
-        set_cache(&db, options.cache_kib).map_err(|e| failed("setting the cache", e))?;
+        // The header first: it is what finds a damaged file (any pragma,
+        // the cache size too, reads the schema and fails on one).
         let (application_id, format) = match read_header(&db) {
             Ok(header) => header,
             Err(e) if is_damage(&e) => return Err(GuardError::Unreadable(e.to_string())),
             Err(e) => return Err(failed("reading the header", e)),
         };
+        set_cache(&db, options.cache_kib).map_err(|e| failed("setting the cache", e))?;
         let mode: String = db
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .map_err(|e| failed("reading the journal mode", e))?;
