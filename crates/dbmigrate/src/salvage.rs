@@ -25,6 +25,10 @@ pub(crate) fn salvage_table(
     let Ok(source) = open_read_only(old) else {
         return Ok((0, 0));
     };
+    // SQLite refuses a whole file that is shorter than its header says (a
+    // truncated one) unless the schema is "writable"; then the pages that
+    // are there can be read. The connection is read-only: nothing is written.
+    let _ = source.execute_batch("PRAGMA writable_schema = ON");
     let select = format!(
         "SELECT rowid, * FROM {} WHERE rowid > ?1 ORDER BY rowid",
         quote_name(table)
