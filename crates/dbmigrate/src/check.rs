@@ -93,6 +93,9 @@ pub fn check(path: &Path, set: &MigrationSet, level: Verify) -> Result<CheckRepo
         Ok(lines) => report
             .problems
             .extend(lines.into_iter().map(|l| format!("foreign_key_check: {l}"))),
+        // A damaged file fails here for the reason the integrity check
+        // already gave; say it once.
+        Err(_) if !report.problems.is_empty() => {}
         Err(e) => report.problems.push(sqlite("foreign_key_check", e)),
     }
     if matches!(
