@@ -27,7 +27,7 @@ pub struct Sample {
     /// The average body length in bytes (lengths vary from a quarter to
     /// seven quarters of it; about 2 % of bodies are NULL, 1 % empty).
     pub body_bytes: u32,
-    /// The share of messages with attachments (one to three each, five
+    /// The share of messages with attachments (one to three each, four and a half
     /// times `body_bytes` long on average; about 1 % NULL, 1 % empty).
     pub attachment_percent: u32,
     /// The share of bodies and of attachments whose content repeats
@@ -53,11 +53,11 @@ pub struct SampleStats {
     pub bytes: u64,
 }
 
-/// Attachments average this many times `body_bytes`.
-const ATTACHMENT_FACTOR: u64 = 5;
+/// Attachments average this many halves of `body_bytes`.
+const ATTACHMENT_HALVES: u64 = 9;
 /// Per message, besides body and attachments: headers, subject, sender,
 /// row and index overhead, page slack (measured on written samples).
-const MESSAGE_OVERHEAD: u64 = 760;
+const MESSAGE_OVERHEAD: u64 = 1380;
 /// Per attachment, besides its data.
 const ATTACHMENT_OVERHEAD: u64 = 90;
 
@@ -101,7 +101,7 @@ impl Sample {
     /// included.
     fn estimated_message_bytes(&self) -> u64 {
         let body = u64::from(self.body_bytes);
-        let attachment = body * ATTACHMENT_FACTOR + ATTACHMENT_OVERHEAD;
+        let attachment = body * ATTACHMENT_HALVES / 2 + ATTACHMENT_OVERHEAD;
         // 1.7 attachments per message that has any.
         MESSAGE_OVERHEAD + body + u64::from(self.attachment_percent) * 17 * attachment / 1000
     }
@@ -399,7 +399,9 @@ impl<'a> Writer<'a> {
             let depth = parent
                 .and_then(|p| parents.iter().find(|(id, ..)| *id == p))
                 .map_or(0, |(.., d)| d + 1);
-            if kind == "mail" && depth < 3 && name != "Outbox" {
+            // Users file mail under the Inbox and the Archive.
+            let filing = matches!(name.as_str(), "Inbox" | "Archive") || parent.is_some();
+            if filing && depth < 3 {
                 parents.push((id, path, depth));
             }
             folders.push(Folder { id, kind });
@@ -640,7 +642,7 @@ impl<'a> Writer<'a> {
                 len,
             };
         }
-        let average = u64::from(self.sample.body_bytes) * ATTACHMENT_FACTOR;
+        let average = u64::from(self.sample.body_bytes) * ATTACHMENT_HALVES / 2;
         let len = (average / 5 + self.rng.below(average * 8 / 5 + 1)) as usize;
         let (filename, mime_type) = MIME
             .get(self.rng.below(MIME.len() as u64) as usize)
