@@ -661,6 +661,137 @@ typedef uint32_t olk_manifest_digest;
 #endif // __cplusplus
 
 /**
+ * The phases of `olk_db_migrate`: the `phase` of its `olk_progress`
+ * reports and the `cancelled_phase` of a cancelled outcome.
+ */
+enum olk_db_phase
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Lock, leftovers of an interrupted run, detection, free space.
+   */
+  OLK_DB_PHASE_PREFLIGHT = 1,
+  /**
+   * Rows copied into the new database (`item` names the table).
+   */
+  OLK_DB_PHASE_COPY = 2,
+  /**
+   * Indexes built after the load.
+   */
+  OLK_DB_PHASE_INDEX = 3,
+  /**
+   * The new database checked (quick or full check, foreign keys, row
+   * counts, the format's rules).
+   */
+  OLK_DB_PHASE_VERIFY = 4,
+  /**
+   * The new database flushed to the disk.
+   */
+  OLK_DB_PHASE_SYNC = 5,
+  /**
+   * The new database renamed over the old one (a cancel comes too late
+   * here: the upgrade completes).
+   */
+  OLK_DB_PHASE_SWAP = 6,
+  /**
+   * The fallback: an empty new database with what could be salvaged.
+   */
+  OLK_DB_PHASE_REBUILD = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_db_phase olk_db_phase;
+#else
+typedef uint32_t olk_db_phase;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What a database file is (`state` of `olk_db_status_info`).
+ */
+enum olk_db_state
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Already in the newest format.
+   */
+  OLK_DB_STATE_UP_TO_DATE = 1,
+  /**
+   * In an older format that `olk_db_migrate` upgrades.
+   */
+  OLK_DB_STATE_NEEDS_UPGRADE = 2,
+  /**
+   * In a format newer than this olkit knows: leave it alone.
+   */
+  OLK_DB_STATE_NEWER = 3,
+  /**
+   * A KOC cache older than any format olkit upgrades: only a rebuild.
+   */
+  OLK_DB_STATE_TOO_OLD = 4,
+  /**
+   * Another application's database (or an empty file): never touched.
+   */
+  OLK_DB_STATE_NOT_OURS = 5,
+  /**
+   * Not readable as a SQLite database (damaged, truncated, encrypted);
+   * the reason is in `olk_db_status_json`. `olk_db_migrate` rebuilds it.
+   */
+  OLK_DB_STATE_UNREADABLE = 6,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_db_state olk_db_state;
+#else
+typedef uint32_t olk_db_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How `olk_db_migrate` ended (`outcome` of `olk_db_outcome`).
+ */
+enum olk_db_outcome_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Nothing to do: the database was in the newest format.
+   */
+  OLK_DB_OUTCOME_UP_TO_DATE = 1,
+  /**
+   * The new database replaced the old one.
+   */
+  OLK_DB_OUTCOME_UPGRADED = 2,
+  /**
+   * Not enough free space: nothing was written but the "scheduled"
+   * marker, which the next `olk_db_status` reports.
+   */
+  OLK_DB_OUTCOME_INSUFFICIENT_SPACE = 3,
+  /**
+   * The old database could not be upgraded: an empty one of the newest
+   * format took its place with the pending changes that could be read,
+   * the old file was kept aside, and a full resynchronisation from the
+   * server is needed.
+   */
+  OLK_DB_OUTCOME_REBUILT = 4,
+  /**
+   * The progress callback cancelled; the database is as it was.
+   */
+  OLK_DB_OUTCOME_CANCELLED = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum olk_db_outcome_kind olk_db_outcome_kind;
+#else
+typedef uint32_t olk_db_outcome_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A manifest that passed its policy (`olk_manifest_verify`): signature,
  * format and freshness all checked. Read-only: may be used from several
  * threads. Released by `olk_manifest_free`; plans and package checks made
@@ -777,6 +908,202 @@ typedef struct olk_reg_file olk_reg_file;
 typedef int32_t olk_status;
 
 /**
+ * Options of `olk_db_status` and `olk_db_migrate`; NULL means the
+ * defaults (all fields 0). Set `struct_size` to `sizeof(olk_db_options)`:
+ * later versions only append fields, and olkit reads no further than
+ * `struct_size` (smaller than this version's size is
+ * `OLK_INVALID_ARGUMENT`).
+ */
+typedef struct olk_db_options {
+  /**
+   * `sizeof(olk_db_options)`.
+   */
+  uint32_t struct_size;
+  /**
+   * The "scheduled" marker file, UTF-8; NULL: beside the database,
+   * `NAME.olkit-scheduled`.
+   */
+  const char *scheduled_marker;
+  /**
+   * Free space demanded beyond twice the database size, in bytes.
+   */
+  uint64_t space_margin;
+  /**
+   * 1: check the new database with SQLite's `integrity_check` (slower,
+   * also compares every index with its table); 0: `quick_check`.
+   */
+  uint8_t full_check;
+} olk_db_options;
+
+/**
+ * One progress report of a long operation, valid during the callback
+ * only (copy what you keep).
+ *
+ * `struct_size` is `sizeof(olk_progress)` of the library that filled it:
+ * later versions only append fields, so read a field only when
+ * `struct_size` covers it.
+ */
+typedef struct olk_progress {
+  /**
+   * `sizeof(olk_progress)` as olkit filled it.
+   */
+  uint32_t struct_size;
+  /**
+   * What is being done; the values are the operation's
+   * (`olk_db_phase` for `olk_db_migrate`); 0 for a phase this header
+   * does not know.
+   */
+  uint32_t phase;
+  /**
+   * The item being worked on (for `olk_db_migrate`, the table being
+   * copied), UTF-8, or NULL; valid during the callback only.
+   */
+  const char *item;
+  /**
+   * Items (for `olk_db_migrate`: source rows) done so far.
+   */
+  uint64_t items_done;
+  /**
+   * Items in all; 0 when not known yet.
+   */
+  uint64_t items_total;
+  /**
+   * Bytes done so far (for `olk_db_migrate`: written to the new
+   * database).
+   */
+  uint64_t bytes_done;
+  /**
+   * Bytes in all, or an estimate (for `olk_db_migrate`: the old
+   * database's size); 0 when not known.
+   */
+  uint64_t bytes_total;
+} olk_progress;
+
+/**
+ * The progress callback of long operations: called with the caller's
+ * `userdata` on the caller's thread, at least every 100 ms of work, and
+ * never after the call that received it returns. Return 0 to go on,
+ * anything else to cancel. It must not unwind (throw) into olkit.
+ */
+typedef int32_t (*olk_progress_cb)(void *userdata, const struct olk_progress *progress);
+
+/**
+ * How `olk_db_migrate` ended. Set `struct_size` to
+ * `sizeof(olk_db_outcome)` before the call (at least this version's
+ * size); on success olkit sets it to the size it filled. Fields that do
+ * not apply to the outcome are 0.
+ */
+typedef struct olk_db_outcome {
+  /**
+   * `sizeof(olk_db_outcome)`.
+   */
+  uint32_t struct_size;
+  /**
+   * An `olk_db_outcome_kind`; 0 for an outcome this header does not
+   * know (the JSON names it).
+   */
+  uint32_t outcome;
+  /**
+   * UP_TO_DATE: the format; UPGRADED: the format upgraded from.
+   */
+  uint32_t from_format;
+  /**
+   * UP_TO_DATE, UPGRADED, REBUILT: the format the database now has.
+   */
+  uint32_t to_format;
+  /**
+   * UPGRADED: the old database's size in bytes.
+   */
+  uint64_t old_bytes;
+  /**
+   * UPGRADED: the new database's size in bytes.
+   */
+  uint64_t new_bytes;
+  /**
+   * UPGRADED: source rows copied, over all tables.
+   */
+  uint64_t rows;
+  /**
+   * Every outcome: the wall time of the call, in milliseconds.
+   */
+  uint64_t elapsed_ms;
+  /**
+   * INSUFFICIENT_SPACE: the free space needed, in bytes.
+   */
+  uint64_t needed_bytes;
+  /**
+   * INSUFFICIENT_SPACE: the free space available, in bytes.
+   */
+  uint64_t available_bytes;
+  /**
+   * REBUILT: rows (pending changes) salvaged into the new database.
+   */
+  uint64_t salvaged_rows;
+  /**
+   * REBUILT: rows of the salvaged tables that could not be read.
+   */
+  uint64_t unreadable_rows;
+  /**
+   * CANCELLED: the `olk_db_phase` that was cancelled.
+   */
+  uint32_t cancelled_phase;
+} olk_db_outcome;
+
+/**
+ * What `olk_db_status` found. Set `struct_size` to
+ * `sizeof(olk_db_status_info)` before the call (at least this version's
+ * size); on success olkit sets it to the size it filled.
+ */
+typedef struct olk_db_status_info {
+  /**
+   * `sizeof(olk_db_status_info)`.
+   */
+  uint32_t struct_size;
+  /**
+   * An `olk_db_state`; 0 for a state this header does not know.
+   */
+  uint32_t state;
+  /**
+   * The format found (`user_version`); 0 when not ours or unreadable.
+   */
+  uint32_t format;
+  /**
+   * The newest format olkit knows (what an upgrade produces).
+   */
+  uint32_t current_format;
+  /**
+   * The `application_id` found; 0 when unreadable.
+   */
+  int32_t application_id;
+  /**
+   * The database's size in bytes, with its write-ahead log.
+   */
+  uint64_t size_bytes;
+  /**
+   * The free space an upgrade needs: twice the size plus the margin.
+   */
+  uint64_t space_needed_bytes;
+  /**
+   * 1 when an earlier migration lacked space and left the "scheduled"
+   * marker; 0 otherwise.
+   */
+  uint8_t scheduled;
+  /**
+   * The free space that earlier migration needed (0 if not scheduled).
+   */
+  uint64_t scheduled_needed_bytes;
+  /**
+   * The free space it found (0 if not scheduled).
+   */
+  uint64_t scheduled_available_bytes;
+  /**
+   * Temporary files of an interrupted migration beside the database
+   * (the next migration removes them).
+   */
+  uint32_t leftovers;
+} olk_db_status_info;
+
+/**
  * The machine a plan is made for (`olk_manifest_plan_new`). Set
  * `struct_size` to `sizeof(olk_manifest_environment)`: later versions
  * only append fields, and olkit reads no further than `struct_size`
@@ -870,6 +1197,37 @@ typedef struct olk_manifest_environment {
  * A string to return contains a NUL byte, so it cannot be a C string.
  */
 #define OLK_EMBEDDED_NUL 9
+
+/**
+ * The file is a SQLite database of another application (its
+ * `application_id` is not the KOC cache's), or an empty file. It was not
+ * touched.
+ */
+#define OLK_DB_NOT_OURS 5000
+
+/**
+ * The database is in a format newer than this olkit knows (written by a
+ * newer connector). It was not touched.
+ */
+#define OLK_DB_NEWER 5001
+
+/**
+ * Another migration of the database is running, or another program keeps
+ * the database busy.
+ */
+#define OLK_DB_BUSY 5002
+
+/**
+ * SQLite refused to open or read the database (permissions, locking,
+ * a file that cannot be opened at all).
+ */
+#define OLK_DB_SQLITE 5003
+
+/**
+ * The upgrade failed and so did its rebuild fallback (a verification or
+ * data error); the database is as it was.
+ */
+#define OLK_DB_FAILED 5004
 
 /**
  * The manifest is not a well-formed, valid manifest (the message gives the
@@ -1124,6 +1482,121 @@ uint32_t olk_abi_version(void);
  * afterwards.
  */
 void olk_bytes_free(uint8_t *ptr, size_t len);
+
+/**
+ * Checks the KOC cache database at `path` (UTF-8) read-only: SQLite's
+ * `integrity_check` when `full` is 1, `quick_check` when 0; foreign keys;
+ * and the rules of its format (for format 2: every blob referenced, the
+ * hashes right). Stores in `*ok` 1 when nothing is wrong, 0 otherwise (a
+ * damaged, foreign or newer database is a report, not an error). When
+ * `json` is not NULL, `*json` receives the report as UTF-8 JSON, to be
+ * freed with `olk_string_free`, the shape of `olkit db check --json`:
+ * `{"path", "state": {"state", ...figures as in olk_db_status_json},
+ * "problems": [one sentence each], "tables": [{"table", "rows"}]}`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_INVALID_ARGUMENT`
+ * (`full` not 0 or 1), `OLK_IO` (the file does not exist).
+ *
+ * # Safety
+ *
+ * `path` must be NULL or NUL-terminated; `json` NULL or writable; `ok`
+ * NULL or writable.
+ */
+olk_status olk_db_check(const char *path, uint8_t full, char **json, uint8_t *ok);
+
+/**
+ * Upgrades the KOC cache database at `path` (UTF-8) to the newest format,
+ * out of place: the new database is built beside the old one, verified,
+ * synced and renamed over it, so that the path always names one complete
+ * database, whatever happens to the process. `options` may be NULL (the
+ * defaults).
+ *
+ * `progress` (may be NULL) is called with `userdata` on this thread at
+ * least every 100 ms of work, with an `olk_progress` whose `phase` is an
+ * `olk_db_phase`, `item` the table being copied, `items_*` source rows and
+ * `bytes_*` the bytes written against the old database's size. Returning
+ * non-zero cancels: the call returns `OLK_OK` with the outcome
+ * `OLK_DB_OUTCOME_CANCELLED` and the database as it was (from the swap on
+ * the upgrade completes instead). The callback must not unwind into
+ * olkit.
+ *
+ * Returns `OLK_OK` whenever the migration reached an outcome, written to
+ * `*out` (set its `struct_size` first): up to date, upgraded, insufficient
+ * space (nothing written but the scheduled marker), rebuilt (the old file
+ * kept aside, a full resynchronisation needed), cancelled. When `json` is
+ * not NULL, `*json` receives the outcome as UTF-8 JSON, to be freed with
+ * `olk_string_free`, the shape of `olkit db migrate --json`:
+ * `{"outcome": "up_to_date", "format"}`, `{"outcome": "upgraded", "from",
+ * "to", "old_bytes", "new_bytes", "rows", "tables": [{"table", "rows"}],
+ * "elapsed_ms"}`, `{"outcome": "insufficient_space", "marker",
+ * "needed_bytes", "available_bytes", "since_unix"}`, `{"outcome":
+ * "rebuilt", "reason", "format", "set_aside" (where the old file is),
+ * "salvaged": [{"table", "rows"}], "unreadable_rows"}`, `{"outcome":
+ * "cancelled", "phase"}`.
+ *
+ * Errors, the database untouched: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`,
+ * `OLK_INVALID_ARGUMENT` (a `struct_size` too small, `full_check` not 0
+ * or 1), `OLK_IO`, `OLK_DB_NOT_OURS`, `OLK_DB_NEWER`, `OLK_DB_BUSY`,
+ * `OLK_DB_SQLITE`, `OLK_DB_FAILED`; the message, which names the file, is
+ * in `olk_last_error_message`.
+ *
+ * # Safety
+ *
+ * `path` must be NULL or NUL-terminated; `options` NULL or as
+ * `olk_db_options` describes; `progress` NULL or a function that may be
+ * called with `userdata` from this thread during the call; `out` NULL or
+ * a writable `olk_db_outcome` whose `struct_size` is set; `json` NULL or
+ * writable.
+ */
+olk_status olk_db_migrate(const char *path,
+                          const struct olk_db_options *options,
+                          olk_progress_cb progress,
+                          void *userdata,
+                          struct olk_db_outcome *out,
+                          char **json);
+
+/**
+ * Examines the KOC cache database at `path` (UTF-8) without changing it
+ * (a read-only open) and fills `*out` (set its `struct_size` first).
+ * `options` may be NULL; its `scheduled_marker` says where to look for
+ * the marker of an upgrade scheduled for lack of space, and its
+ * `space_margin` counts in `space_needed_bytes`.
+ *
+ * A file that is not a readable database is not an error: it is
+ * `OLK_DB_STATE_UNREADABLE` (`olk_db_status_json` says why).
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_INVALID_ARGUMENT`
+ * (a `struct_size` too small, `full_check` not 0 or 1), `OLK_IO` (the file
+ * does not exist or is not a regular file).
+ *
+ * # Safety
+ *
+ * `path` must be NULL or NUL-terminated; `options` NULL or as
+ * `olk_db_options` describes; `out` NULL or a writable
+ * `olk_db_status_info` whose `struct_size` is set.
+ */
+olk_status olk_db_status(const char *path,
+                         const struct olk_db_options *options,
+                         struct olk_db_status_info *out);
+
+/**
+ * `olk_db_status` as UTF-8 JSON in `*out`, to be freed with
+ * `olk_string_free`: `{"path", "state" (`up_to_date`, `needs_upgrade`,
+ * `newer`, `too_old`, `not_ours`, `unreadable`) and its figures ("format";
+ * "from", "to"; "found", "known"; "found", "oldest"; "application_id";
+ * "reason": what SQLite said), "size_bytes", "space_needed_bytes",
+ * "scheduled" (null or {"marker", "needed_bytes", "available_bytes",
+ * "since_unix"}), "leftovers" (paths)}`, the shape of
+ * `olkit db status --json`.
+ *
+ * Errors: as `olk_db_status`.
+ *
+ * # Safety
+ *
+ * `path` must be NULL or NUL-terminated; `options` NULL or as
+ * `olk_db_options` describes; `out` NULL or writable.
+ */
+olk_status olk_db_status_json(const char *path, const struct olk_db_options *options, char **out);
 
 /**
  * Copies this thread's last error message, UTF-8 and NUL-terminated, into

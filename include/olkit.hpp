@@ -33,7 +33,9 @@
  * Handle classes: olkit::RegFile (.reg files); olkit::MsiPackage, MsiQuery,
  * MsiView, MsiRecord, MsiIdentity, MsiInventory (Windows Installer);
  * olkit::ManifestPolicy, Manifest, ManifestInstalled, ManifestPlan,
- * ManifestCheck (update manifests).
+ * ManifestCheck (update manifests). KOC cache databases have no handle:
+ * olkit::db_status, db_migrate (with an olkit::ProgressCallback) and
+ * db_check.
  */
 #ifndef OLKIT_HPP
 #define OLKIT_HPP
@@ -43,6 +45,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -1021,6 +1025,225 @@ private:
  */
 inline std::string extract_bundle(const std::string &zip, const std::string &dest) {
     return call_string(olk_manifest_extract_bundle, c_str(zip), c_str(dest));
+}
+
+/* ---------------------------------------------------------------------------
+ * Progress and cancel of long operations (olk_progress, olk_progress_cb).
+ */
+
+/** One progress report (olk_progress), copied for the callback. */
+struct Progress {
+    /** The operation's phase (an olk_db_phase for db_migrate); 0: unknown. */
+    std::uint32_t phase = 0;
+    /** The item being worked on (the table being copied); std::nullopt: none. */
+    std::optional<std::string> item;
+    std::uint64_t items_done = 0;
+    std::uint64_t items_total = 0;
+    std::uint64_t bytes_done = 0;
+    std::uint64_t bytes_total = 0;
+};
+
+/** What a progress callback wants. */
+enum class Control { Continue, Cancel };
+
+/**
+ * A progress callback, called on the calling thread during the call only.
+ * An exception it throws cancels the operation and is rethrown by the call
+ * once olkit has returned (it never crosses olkit's C frames).
+ */
+using ProgressCallback = std::function<Control(const Progress &)>;
+
+namespace detail {
+
+/** The userdata of progress_trampoline: the callback and what it threw. */
+struct ProgressContext {
+    const ProgressCallback *callback = nullptr;
+    std::exception_ptr error;
+};
+
+/** The olk_progress_cb that calls a ProgressCallback; never throws. */
+inline std::int32_t progress_trampoline(void *userdata, const olk_progress *raw) noexcept {
+    ProgressContext *context = static_cast<ProgressContext *>(userdata);
+    try {
+        Progress progress;
+        progress.phase = raw->phase;
+        if (raw->item != nullptr) {
+            progress.item = std::string(raw->item);
+        }
+        progress.items_done = raw->items_done;
+        progress.items_total = raw->items_total;
+        progress.bytes_done = raw->bytes_done;
+        progress.bytes_total = raw->bytes_total;
+        return (*context->callback)(progress) == Control::Cancel ? 1 : 0;
+    } catch (...) {
+        context->error = std::current_exception();
+        return 1;
+    }
+}
+
+/**
+ * Calls f(cb, userdata) with the trampoline of callback (NULL for an empty
+ * one), then rethrows what the callback threw, before the status is checked.
+ */
+template <typename F>
+void with_progress(const ProgressCallback &callback, F f) {
+    ProgressContext context;
+    context.callback = &callback;
+    const olk_status status = callback ? f(&progress_trampoline, static_cast<void *>(&context))
+                                       : f(nullptr, nullptr);
+    if (context.error) {
+        std::rethrow_exception(context.error);
+    }
+    check(status);
+}
+
+} // namespace detail
+
+/* ---------------------------------------------------------------------------
+ * KOC cache databases (olk_db_*): status, upgrade out of place with progress
+ * and cancel, check. Failures throw olkit::Error (OLK_DB_NOT_OURS,
+ * OLK_DB_NEWER, OLK_DB_BUSY, OLK_DB_SQLITE, OLK_DB_FAILED, OLK_IO...) and
+ * leave the database as it was.
+ */
+
+/** Options of db_status and db_migrate (olk_db_options). */
+struct DbOptions {
+    /** The "scheduled" marker file; std::nullopt: beside the database. */
+    std::optional<std::string> scheduled_marker;
+    /** Free space demanded beyond twice the database size, in bytes. */
+    std::uint64_t space_margin = 0;
+    /** integrity_check instead of quick_check for the new database. */
+    bool full_check = false;
+};
+
+/** What a database file is (olk_db_status_info; the reasons are in db_status_json). */
+struct DbStatus {
+    olk_db_state state = OLK_DB_STATE_UNREADABLE;
+    std::uint32_t format = 0; /**< found; 0 when not ours or unreadable */
+    std::uint32_t current_format = 0;
+    std::int32_t application_id = 0;
+    std::uint64_t size_bytes = 0;
+    std::uint64_t space_needed_bytes = 0;
+    bool scheduled = false; /**< an earlier upgrade lacked space */
+    std::uint64_t scheduled_needed_bytes = 0;
+    std::uint64_t scheduled_available_bytes = 0;
+    std::uint32_t leftovers = 0;
+};
+
+/** How db_migrate ended (olk_db_outcome) and its JSON (reasons, paths, tables). */
+struct DbOutcome {
+    olk_db_outcome_kind outcome = OLK_DB_OUTCOME_UP_TO_DATE;
+    std::uint32_t from_format = 0;
+    std::uint32_t to_format = 0;
+    std::uint64_t old_bytes = 0;
+    std::uint64_t new_bytes = 0;
+    std::uint64_t rows = 0;
+    std::uint64_t elapsed_ms = 0;
+    std::uint64_t needed_bytes = 0;
+    std::uint64_t available_bytes = 0;
+    std::uint64_t salvaged_rows = 0;
+    std::uint64_t unreadable_rows = 0;
+    /** CANCELLED: the phase cancelled (an olk_db_phase); 0 otherwise. */
+    std::uint32_t cancelled_phase = 0;
+    /** The outcome as JSON (shape: olk_db_migrate in olkit.h). */
+    std::string json;
+};
+
+/** What db_check found. */
+struct DbCheck {
+    bool ok = false;
+    /** The report as JSON (shape: olk_db_check in olkit.h). */
+    std::string json;
+};
+
+namespace detail {
+
+/**
+ * An olk_db_options for options, valid while options lives (NULL marker for
+ * std::nullopt; throws OLK_EMBEDDED_NUL for a marker with a NUL).
+ */
+inline olk_db_options raw_db_options(const DbOptions &options) {
+    olk_db_options raw{};
+    raw.struct_size = static_cast<std::uint32_t>(sizeof raw);
+    raw.scheduled_marker = options.scheduled_marker ? c_str(*options.scheduled_marker) : nullptr;
+    raw.space_margin = options.space_margin;
+    raw.full_check = options.full_check ? 1 : 0;
+    return raw;
+}
+
+} // namespace detail
+
+/** Examines the database at path without changing it. */
+inline DbStatus db_status(const std::string &path, const DbOptions &options = DbOptions()) {
+    const olk_db_options raw_options = detail::raw_db_options(options);
+    olk_db_status_info raw{};
+    raw.struct_size = static_cast<std::uint32_t>(sizeof raw);
+    check(olk_db_status(c_str(path), &raw_options, &raw));
+    DbStatus status;
+    status.state = static_cast<olk_db_state>(raw.state);
+    status.format = raw.format;
+    status.current_format = raw.current_format;
+    status.application_id = raw.application_id;
+    status.size_bytes = raw.size_bytes;
+    status.space_needed_bytes = raw.space_needed_bytes;
+    status.scheduled = raw.scheduled != 0;
+    status.scheduled_needed_bytes = raw.scheduled_needed_bytes;
+    status.scheduled_available_bytes = raw.scheduled_available_bytes;
+    status.leftovers = raw.leftovers;
+    return status;
+}
+
+/** db_status as JSON, with the reason of an unreadable file (shape: olk_db_status_json). */
+inline std::string db_status_json(const std::string &path, const DbOptions &options = DbOptions()) {
+    const olk_db_options raw_options = detail::raw_db_options(options);
+    return call_string(olk_db_status_json, c_str(path), &raw_options);
+}
+
+/**
+ * Upgrades the database at path to the newest format, out of place,
+ * reporting to progress (may be empty). A cancel (Control::Cancel) is an
+ * outcome, OLK_DB_OUTCOME_CANCELLED, with the database as it was; so is an
+ * exception from progress, which is rethrown here.
+ */
+inline DbOutcome db_migrate(const std::string &path, const DbOptions &options = DbOptions(),
+                            const ProgressCallback &progress = ProgressCallback()) {
+    const olk_db_options raw_options = detail::raw_db_options(options);
+    const char *raw_path = c_str(path);
+    olk_db_outcome raw{};
+    raw.struct_size = static_cast<std::uint32_t>(sizeof raw);
+    OwnedString json; // owned before a callback's exception is rethrown
+    detail::with_progress(progress, [&](olk_progress_cb cb, void *userdata) {
+        char *text = nullptr;
+        const olk_status status = olk_db_migrate(raw_path, &raw_options, cb, userdata, &raw, &text);
+        json.reset(text);
+        return status;
+    });
+    DbOutcome outcome;
+    outcome.json = take_string(json.release());
+    outcome.outcome = static_cast<olk_db_outcome_kind>(raw.outcome);
+    outcome.from_format = raw.from_format;
+    outcome.to_format = raw.to_format;
+    outcome.old_bytes = raw.old_bytes;
+    outcome.new_bytes = raw.new_bytes;
+    outcome.rows = raw.rows;
+    outcome.elapsed_ms = raw.elapsed_ms;
+    outcome.needed_bytes = raw.needed_bytes;
+    outcome.available_bytes = raw.available_bytes;
+    outcome.salvaged_rows = raw.salvaged_rows;
+    outcome.unreadable_rows = raw.unreadable_rows;
+    outcome.cancelled_phase = raw.cancelled_phase;
+    return outcome;
+}
+
+/** Checks the database at path read-only (full: integrity_check). */
+inline DbCheck db_check(const std::string &path, bool full = false) {
+    std::uint8_t ok = 0;
+    char *json = nullptr;
+    check(olk_db_check(c_str(path), full ? 1 : 0, &json, &ok));
+    DbCheck result;
+    result.json = take_string(json);
+    result.ok = ok != 0;
+    return result;
 }
 
 } // namespace olkit

@@ -21,6 +21,10 @@
 // - ManifestPolicy, Manifest, ManifestInstalled, ManifestPlan, ManifestCheck
 //   (with ManifestEnvironment, ManifestVerdict and the Manifest* enums):
 //   update manifests, plans, package checks and bundles, over olk_manifest_*.
+// - Db (with DbOptions, DbStatus, DbOutcome, DbCheckReport, DbPhase, DbState,
+//   DbOutcomeKind, and Progress/ProgressHandler for olk_progress_cb): the KOC
+//   cache database's status, upgrade with progress and cancel, and check,
+//   over olk_db_*.
 //
 // Adding a handle type (RegFileHandle and RegFile below are the complete
 // version of this outline):
@@ -122,6 +126,11 @@ namespace Olkit
         public const int MsiInvalidValue = 3012;
         public const int MsiUnknownProduct = 3013;
         public const int MsiUnknownProperty = 3014;
+        public const int DbNotOurs = 5000;
+        public const int DbNewer = 5001;
+        public const int DbBusy = 5002;
+        public const int DbSqlite = 5003;
+        public const int DbFailed = 5004;
     }
 
     /// <summary>Raw declarations of the C functions. Pointers are IntPtr
@@ -536,6 +545,31 @@ namespace Olkit
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern int olk_manifest_extract_bundle(IntPtr zip, IntPtr dest, out IntPtr report);
+
+        // olk_db_* (olkit-dbmigrate) and olk_progress_cb. The options are
+        // always passed (DbOptionsNative with every field 0 is the default);
+        // the callback may be null, and must stay alive during the call
+        // (GC.KeepAlive after it).
+
+        /// <summary>olk_progress_cb: progress points to an olk_progress
+        /// (ProgressNative); return non-zero to cancel. It must not throw
+        /// into olkit.</summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        public delegate int ProgressCallback(IntPtr userdata, IntPtr progress);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_db_status(IntPtr path, ref DbOptionsNative options,
+            ref DbStatusInfoNative info);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_db_status_json(IntPtr path, ref DbOptionsNative options, out IntPtr json);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_db_migrate(IntPtr path, ref DbOptionsNative options, ProgressCallback progress,
+            IntPtr userdata, ref DbOutcomeNative outcome, out IntPtr json);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_db_check(IntPtr path, byte full, out IntPtr json, out byte ok);
     }
 
 
@@ -697,6 +731,70 @@ namespace Olkit
         public uint Architecture;
         public IntPtr Channel;
         public IntPtr MachineId;
+    }
+
+    /// <summary>olk_progress as the callback receives it (read it with
+    /// Marshal.PtrToStructure; Item is UTF-8 or IntPtr.Zero).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ProgressNative
+    {
+        public uint StructSize;
+        public uint Phase;
+        public IntPtr Item;
+        public ulong ItemsDone;
+        public ulong ItemsTotal;
+        public ulong BytesDone;
+        public ulong BytesTotal;
+    }
+
+    /// <summary>olk_db_options: set StructSize to
+    /// Marshal.SizeOf(typeof(DbOptionsNative)); ScheduledMarker is UTF-8
+    /// (IntPtr.Zero: beside the database).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct DbOptionsNative
+    {
+        public uint StructSize;
+        public IntPtr ScheduledMarker;
+        public ulong SpaceMargin;
+        public byte FullCheck;
+    }
+
+    /// <summary>olk_db_status_info: set StructSize to
+    /// Marshal.SizeOf(typeof(DbStatusInfoNative)) before the call.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct DbStatusInfoNative
+    {
+        public uint StructSize;
+        public uint State;
+        public uint Format;
+        public uint CurrentFormat;
+        public int ApplicationId;
+        public ulong SizeBytes;
+        public ulong SpaceNeededBytes;
+        public byte Scheduled;
+        public ulong ScheduledNeededBytes;
+        public ulong ScheduledAvailableBytes;
+        public uint Leftovers;
+    }
+
+    /// <summary>olk_db_outcome: set StructSize to
+    /// Marshal.SizeOf(typeof(DbOutcomeNative)) before the call.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct DbOutcomeNative
+    {
+        public uint StructSize;
+        public uint Outcome;
+        public uint FromFormat;
+        public uint ToFormat;
+        public ulong OldBytes;
+        public ulong NewBytes;
+        public ulong Rows;
+        public ulong ElapsedMs;
+        public ulong NeededBytes;
+        public ulong AvailableBytes;
+        public ulong SalvagedRows;
+        public ulong UnreadableRows;
+        public uint CancelledPhase;
     }
 
     /// <summary>Hand-written UTF-8 marshalling (.NET Framework has none).</summary>
@@ -1065,6 +1163,59 @@ namespace Olkit
         Sha256 = 1,
         /// <summary>Only MD5 was available: it detects accidents, not attackers.</summary>
         WeakMd5 = 2,
+    }
+
+    /// <summary>The phases of Db.Migrate (olk_db_phase): Progress.Phase and
+    /// DbOutcome.CancelledPhase.</summary>
+    public enum DbPhase : uint
+    {
+        /// <summary>Lock, leftovers, detection, free space.</summary>
+        Preflight = 1,
+        /// <summary>Rows copied (Progress.Item names the table).</summary>
+        Copy = 2,
+        Index = 3,
+        Verify = 4,
+        Sync = 5,
+        /// <summary>The rename over the old database: too late to cancel.</summary>
+        Swap = 6,
+        /// <summary>The fallback: an empty database with what could be salvaged.</summary>
+        Rebuild = 7,
+    }
+
+    /// <summary>What a database file is (olk_db_state).</summary>
+    public enum DbState : uint
+    {
+        UpToDate = 1,
+        NeedsUpgrade = 2,
+        /// <summary>A format newer than this olkit knows: leave it alone.</summary>
+        Newer = 3,
+        /// <summary>Older than any format olkit upgrades: only a rebuild.</summary>
+        TooOld = 4,
+        /// <summary>Another application's database: never touched.</summary>
+        NotOurs = 5,
+        /// <summary>Not readable as a database; Db.GetStatusJson says why.</summary>
+        Unreadable = 6,
+    }
+
+    /// <summary>How Db.Migrate ended (olk_db_outcome_kind).</summary>
+    public enum DbOutcomeKind : uint
+    {
+        UpToDate = 1,
+        Upgraded = 2,
+        /// <summary>Not enough free space; the upgrade is scheduled (the marker).</summary>
+        InsufficientSpace = 3,
+        /// <summary>Rebuilt empty with the salvaged pending changes; the old
+        /// file kept aside; a full resynchronisation is needed.</summary>
+        Rebuilt = 4,
+        /// <summary>The callback cancelled; the database is as it was.</summary>
+        Cancelled = 5,
+    }
+
+    /// <summary>What a progress callback wants.</summary>
+    public enum ProgressControl
+    {
+        Continue,
+        Cancel,
     }
 
     /// <summary>A line that lenient reading skipped.</summary>
@@ -2292,6 +2443,272 @@ namespace Olkit
                 IntPtr report;
                 Library.Check(Native.olk_manifest_extract_bundle(z.Pointer, d.Pointer, out report));
                 return Utf8.Take(report);
+            }
+        }
+    }
+
+    /// <summary>One progress report (olk_progress), copied for the callback.</summary>
+    public sealed class Progress
+    {
+        internal Progress(ProgressNative raw)
+        {
+            Phase = raw.Phase;
+            Item = Utf8.Read(raw.Item);
+            ItemsDone = raw.ItemsDone;
+            ItemsTotal = raw.ItemsTotal;
+            BytesDone = raw.BytesDone;
+            BytesTotal = raw.BytesTotal;
+        }
+
+        /// <summary>The operation's phase (a DbPhase for Db.Migrate); 0: unknown.</summary>
+        public uint Phase { get; private set; }
+
+        /// <summary>The item being worked on (the table being copied); null: none.</summary>
+        public string Item { get; private set; }
+
+        public ulong ItemsDone { get; private set; }
+
+        public ulong ItemsTotal { get; private set; }
+
+        public ulong BytesDone { get; private set; }
+
+        public ulong BytesTotal { get; private set; }
+    }
+
+    /// <summary>A progress callback, called on the calling thread during the
+    /// call only. An exception it throws cancels the operation and is
+    /// rethrown by the call once olkit has returned.</summary>
+    public delegate ProgressControl ProgressHandler(Progress progress);
+
+    /// <summary>Options of Db.GetStatus and Db.Migrate (olk_db_options).</summary>
+    public sealed class DbOptions
+    {
+        /// <summary>The "scheduled" marker file; null: beside the database.</summary>
+        public string ScheduledMarker;
+        /// <summary>Free space demanded beyond twice the database size, in bytes.</summary>
+        public ulong SpaceMargin;
+        /// <summary>integrity_check instead of quick_check for the new database.</summary>
+        public bool FullCheck;
+    }
+
+    /// <summary>What a database file is (olk_db_status_info; the reasons
+    /// are in Db.GetStatusJson).</summary>
+    public sealed class DbStatus
+    {
+        internal DbStatus(DbStatusInfoNative raw)
+        {
+            State = (DbState)raw.State;
+            Format = raw.Format;
+            CurrentFormat = raw.CurrentFormat;
+            ApplicationId = raw.ApplicationId;
+            SizeBytes = raw.SizeBytes;
+            SpaceNeededBytes = raw.SpaceNeededBytes;
+            Scheduled = raw.Scheduled != 0;
+            ScheduledNeededBytes = raw.ScheduledNeededBytes;
+            ScheduledAvailableBytes = raw.ScheduledAvailableBytes;
+            Leftovers = raw.Leftovers;
+        }
+
+        public DbState State { get; private set; }
+
+        /// <summary>The format found; 0 when not ours or unreadable.</summary>
+        public uint Format { get; private set; }
+
+        public uint CurrentFormat { get; private set; }
+
+        public int ApplicationId { get; private set; }
+
+        public ulong SizeBytes { get; private set; }
+
+        public ulong SpaceNeededBytes { get; private set; }
+
+        /// <summary>An earlier upgrade lacked space and left the marker.</summary>
+        public bool Scheduled { get; private set; }
+
+        public ulong ScheduledNeededBytes { get; private set; }
+
+        public ulong ScheduledAvailableBytes { get; private set; }
+
+        public uint Leftovers { get; private set; }
+    }
+
+    /// <summary>How Db.Migrate ended (olk_db_outcome) and its JSON (reasons,
+    /// paths, tables; shape: olk_db_migrate).</summary>
+    public sealed class DbOutcome
+    {
+        internal DbOutcome(DbOutcomeNative raw, string json)
+        {
+            Kind = (DbOutcomeKind)raw.Outcome;
+            FromFormat = raw.FromFormat;
+            ToFormat = raw.ToFormat;
+            OldBytes = raw.OldBytes;
+            NewBytes = raw.NewBytes;
+            Rows = raw.Rows;
+            ElapsedMs = raw.ElapsedMs;
+            NeededBytes = raw.NeededBytes;
+            AvailableBytes = raw.AvailableBytes;
+            SalvagedRows = raw.SalvagedRows;
+            UnreadableRows = raw.UnreadableRows;
+            CancelledPhase = (DbPhase)raw.CancelledPhase;
+            Json = json;
+        }
+
+        public DbOutcomeKind Kind { get; private set; }
+
+        public uint FromFormat { get; private set; }
+
+        public uint ToFormat { get; private set; }
+
+        public ulong OldBytes { get; private set; }
+
+        public ulong NewBytes { get; private set; }
+
+        public ulong Rows { get; private set; }
+
+        public ulong ElapsedMs { get; private set; }
+
+        public ulong NeededBytes { get; private set; }
+
+        public ulong AvailableBytes { get; private set; }
+
+        public ulong SalvagedRows { get; private set; }
+
+        public ulong UnreadableRows { get; private set; }
+
+        /// <summary>Cancelled: the phase cancelled; 0 otherwise.</summary>
+        public DbPhase CancelledPhase { get; private set; }
+
+        public string Json { get; private set; }
+    }
+
+    /// <summary>What Db.Check found.</summary>
+    public sealed class DbCheckReport
+    {
+        internal DbCheckReport(bool ok, string json)
+        {
+            Ok = ok;
+            Json = json;
+        }
+
+        public bool Ok { get; private set; }
+
+        /// <summary>The report as JSON (shape: olk_db_check).</summary>
+        public string Json { get; private set; }
+    }
+
+    /// <summary>The Kerio Outlook Connector cache database (olk_db_*):
+    /// status, upgrade out of place with progress and cancel, check.
+    /// Failures throw OlkitException (Status.DbNotOurs, DbNewer, DbBusy,
+    /// DbSqlite, DbFailed, Io...) and leave the database as it was.</summary>
+    public static class Db
+    {
+        /// <summary>Runs body with options as olk_db_options (its marker
+        /// converted for the call).</summary>
+        static T WithOptions<T>(DbOptions options, Func<DbOptionsNative, T> body)
+        {
+            options = options ?? new DbOptions();
+            using (var marker = new Utf8Arg(options.ScheduledMarker))
+            {
+                return body(new DbOptionsNative
+                {
+                    StructSize = (uint)Marshal.SizeOf(typeof(DbOptionsNative)),
+                    ScheduledMarker = marker.Pointer,
+                    SpaceMargin = options.SpaceMargin,
+                    FullCheck = (byte)(options.FullCheck ? 1 : 0),
+                });
+            }
+        }
+
+        /// <summary>Examines the database at path without changing it.</summary>
+        public static DbStatus GetStatus(string path, DbOptions options = null)
+        {
+            using (var p = new Utf8Arg(path))
+            {
+                return WithOptions(options, raw =>
+                {
+                    var info = new DbStatusInfoNative
+                    {
+                        StructSize = (uint)Marshal.SizeOf(typeof(DbStatusInfoNative)),
+                    };
+                    Library.Check(Native.olk_db_status(p.Pointer, ref raw, ref info));
+                    return new DbStatus(info);
+                });
+            }
+        }
+
+        /// <summary>GetStatus as JSON, with the reason of an unreadable file
+        /// (shape: olk_db_status_json).</summary>
+        public static string GetStatusJson(string path, DbOptions options = null)
+        {
+            using (var p = new Utf8Arg(path))
+            {
+                return WithOptions(options, raw =>
+                {
+                    IntPtr json;
+                    Library.Check(Native.olk_db_status_json(p.Pointer, ref raw, out json));
+                    return Utf8.Take(json);
+                });
+            }
+        }
+
+        /// <summary>Upgrades the database at path to the newest format, out
+        /// of place, reporting to progress (may be null). A cancel
+        /// (ProgressControl.Cancel) is an outcome, DbOutcomeKind.Cancelled,
+        /// with the database as it was; so is an exception from progress,
+        /// which is rethrown here.</summary>
+        public static DbOutcome Migrate(string path, DbOptions options = null, ProgressHandler progress = null)
+        {
+            Exception thrown = null;
+            Native.ProgressCallback callback = null;
+            if (progress != null)
+            {
+                callback = (userdata, report) =>
+                {
+                    // Nothing may unwind into olkit's frames.
+                    try
+                    {
+                        var raw = (ProgressNative)Marshal.PtrToStructure(report, typeof(ProgressNative));
+                        return progress(new Progress(raw)) == ProgressControl.Cancel ? 1 : 0;
+                    }
+                    catch (Exception e)
+                    {
+                        thrown = e;
+                        return 1;
+                    }
+                };
+            }
+            using (var p = new Utf8Arg(path))
+            {
+                return WithOptions(options, raw =>
+                {
+                    var outcome = new DbOutcomeNative
+                    {
+                        StructSize = (uint)Marshal.SizeOf(typeof(DbOutcomeNative)),
+                    };
+                    IntPtr json;
+                    int status = Native.olk_db_migrate(p.Pointer, ref raw, callback, IntPtr.Zero, ref outcome,
+                        out json);
+                    GC.KeepAlive(callback);
+                    string text = status == Status.Ok ? Utf8.Take(json) : null;
+                    if (thrown != null)
+                    {
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(thrown).Throw();
+                    }
+                    Library.Check(status);
+                    return new DbOutcome(outcome, text);
+                });
+            }
+        }
+
+        /// <summary>Checks the database at path read-only (full: integrity_check).</summary>
+        public static DbCheckReport Check(string path, bool full = false)
+        {
+            using (var p = new Utf8Arg(path))
+            {
+                IntPtr json;
+                byte ok;
+                Library.Check(Native.olk_db_check(p.Pointer, (byte)(full ? 1 : 0), out json, out ok));
+                return new DbCheckReport(ok != 0, Utf8.Take(json));
             }
         }
     }

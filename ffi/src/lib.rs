@@ -41,6 +41,7 @@ use std::ffi::{c_char, CStr};
 
 mod boundary;
 mod error;
+mod progress;
 mod status;
 #[cfg(feature = "test-panic")]
 mod testing;
@@ -48,13 +49,16 @@ mod util;
 
 // The crates' exports, one module each. Declared after `status` so that
 // cbindgen lists the general status codes first in the header.
+mod db;
 mod manifest;
 mod msi;
 mod regfile;
 
+pub use db::*;
 pub use error::olk_last_error_message;
 pub use manifest::*;
 pub use msi::*;
+pub use progress::{olk_progress, olk_progress_cb};
 pub use regfile::*;
 pub use status::*;
 #[cfg(feature = "test-panic")]

@@ -25,6 +25,7 @@
 use std::ffi::{c_char, CStr};
 
 use crate::boundary::boundary_value;
+use crate::db::{OLK_DB_BUSY, OLK_DB_FAILED, OLK_DB_NEWER, OLK_DB_NOT_OURS, OLK_DB_SQLITE};
 use crate::manifest::{
     OLK_MANIFEST_BAD_SIGNATURE, OLK_MANIFEST_BUNDLE_CORRUPT, OLK_MANIFEST_BUNDLE_LIMIT,
     OLK_MANIFEST_BUNDLE_UNSAFE, OLK_MANIFEST_DESTINATION_EXISTS, OLK_MANIFEST_EXPIRED,
@@ -140,6 +141,11 @@ pub fn describe(status: olk_status) -> &'static CStr {
         OLK_MSI_INVALID_VALUE => c"a version, GUID, Template or language list is malformed",
         OLK_MSI_UNKNOWN_PRODUCT => c"the product is not registered in that context",
         OLK_MSI_UNKNOWN_PROPERTY => c"the product has no such property",
+        OLK_DB_NOT_OURS => c"not a database of this application (another application_id)",
+        OLK_DB_NEWER => c"the database's format is newer than this olkit knows",
+        OLK_DB_BUSY => c"the database is busy (another migration or program holds it)",
+        OLK_DB_SQLITE => c"SQLite could not open or read the database",
+        OLK_DB_FAILED => c"the upgrade and its rebuild fallback both failed",
         _ => UNKNOWN_STATUS,
     }
 }
@@ -163,6 +169,7 @@ mod tests {
             OLK_REG_BAD_HEADER..=OLK_REG_BAD_DATA,
             OLK_MANIFEST_FORMAT..=OLK_MANIFEST_DESTINATION_EXISTS,
             OLK_MSI_CONTAINER..=OLK_MSI_UNKNOWN_PROPERTY,
+            OLK_DB_NOT_OURS..=OLK_DB_FAILED,
         ];
         for code in ranges.into_iter().flatten() {
             assert_ne!(describe(code), UNKNOWN_STATUS, "code {code}");
@@ -177,6 +184,8 @@ mod tests {
             2999,
             OLK_MSI_UNKNOWN_PROPERTY + 1,
             3999,
+            OLK_DB_FAILED + 1,
+            5999,
             i32::MAX,
             i32::MIN,
         ] {

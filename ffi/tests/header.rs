@@ -248,6 +248,9 @@ fn dotnet_enums_match_the_header() {
     let source = read(&workspace_root().join("bindings/dotnet/Olkit.cs"));
     let enums = header_enums();
     let expected_enums = [
+        "olk_db_outcome_kind",
+        "olk_db_phase",
+        "olk_db_state",
         "olk_manifest_action",
         "olk_manifest_architecture",
         "olk_manifest_digest",
@@ -289,6 +292,9 @@ fn dotnet_enums_match_the_header() {
         ),
         ("olk_manifest_action", "ManifestAction"),
         ("olk_manifest_digest", "ManifestDigest"),
+        ("olk_db_phase", "DbPhase"),
+        ("olk_db_state", "DbState"),
+        ("olk_db_outcome_kind", "DbOutcomeKind"),
     ] {
         let c_variants = &enums[c_name];
         // The prefix all the C variants share (OLK_REG_FORMAT_, OLK_REG_ENC_...).

@@ -18,7 +18,10 @@
 //! builders of olkit-msi-query's tests, `support`), and
 //! `OLKIT_MANIFEST_FIXTURES` set to the signed manifest, package and zips
 //! made for this run by python3 and minisign (see
-//! [`Harness::manifest_fixtures`]). Shared helpers:
+//! [`Harness::manifest_fixtures`]), and `OLKIT_DB_FIXTURES` set to the
+//! cache databases made for this test (see [`Harness::db_fixtures`]; each
+//! test gets its own, and the programs copy them before changing them).
+//! Shared helpers:
 //! `tests/c/check.h` (C, and the CHECK macros of C++), `tests/cpp/check.hpp`,
 //! `tests/dotnet/Check.cs`. New handle types add test files; this harness
 //! picks them up. Build outputs go to `target/tmp/olkit-ffi/<profile>/`.
@@ -26,7 +29,7 @@
 //! The library is found next to the test executable, in
 //! `target/<profile>/deps/` (see [`deps_dir`]); the programs link and load
 //! a checked private copy of it (see [`library_dir`]). A missing compiler,
-//! mono, valgrind, nm, python3 or minisign fails the test, naming `.ci/install-deps`.
+//! mono, valgrind, nm, python3, minisign or sqlite3 fails the test, naming `.ci/install-deps`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -277,6 +280,86 @@ impl Harness {
         dir
     }
 
+    /// Builds, in `<out>/db`, the databases of the db tests
+    /// (tests/*/test_db.*):
+    ///
+    /// - `koc1.db`: a KOC cache in format 1, `koc::Sample::small()`;
+    /// - `counts.txt`: `TABLE ROWS` lines for its `messages` and
+    ///   `pending_changes`, counted by the sqlite3 command;
+    /// - `corrupt.db`: a copy of `koc1.db` whose `messages` table has its
+    ///   root page overwritten with garbage (page and page size found by
+    ///   the sqlite3 command), so that the upgrade fails and the rebuild
+    ///   salvages every pending change;
+    /// - `other.db`: another application's database (application_id
+    ///   0x12345678, one table) and `newer.db`: a KOC cache of format 3,
+    ///   both made by the sqlite3 command;
+    /// - `garbage.db`: text, not a database.
+    ///
+    /// The programs find the directory in `OLKIT_DB_FIXTURES`.
+    fn db_fixtures(&self) -> PathBuf {
+        let dir = self.out.join("db");
+        std::fs::create_dir_all(&dir).unwrap();
+        let sqlite3 = tool("sqlite3");
+        let query = |db: &str, sql: &str| -> String {
+            let mut cmd = Command::new(&sqlite3);
+            cmd.arg(db).arg(sql).current_dir(&dir);
+            let done = run(cmd, COMPILE_TIMEOUT);
+            assert!(
+                done.status.success(),
+                "sqlite3 {db} {sql:?} failed: {}",
+                done.stderr
+            );
+            done.stdout.trim().to_owned()
+        };
+        let koc1 = dir.join("koc1.db");
+        olkit_dbmigrate::koc::Sample::small()
+            .write_format1(&koc1)
+            .unwrap_or_else(|e| panic!("writing {}: {e}", koc1.display()));
+        let mut counts = String::new();
+        for table in ["messages", "pending_changes"] {
+            let rows = query("koc1.db", &format!("SELECT count(*) FROM {table}"));
+            assert!(
+                rows.parse::<u64>().unwrap() > 0,
+                "{table} of koc1.db is empty"
+            );
+            counts.push_str(&format!("{table} {rows}\n"));
+        }
+        std::fs::write(dir.join("counts.txt"), counts).unwrap();
+
+        let page_size: usize = query("koc1.db", "PRAGMA page_size").parse().unwrap();
+        let root: usize = query(
+            "koc1.db",
+            "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'messages'",
+        )
+        .parse()
+        .unwrap();
+        let mut bytes = std::fs::read(&koc1).unwrap();
+        let page = (root - 1) * page_size..root * page_size;
+        assert!(
+            root > 1 && page.end <= bytes.len(),
+            "messages' root page {root}"
+        );
+        bytes[page].fill(0xA5);
+        std::fs::write(dir.join("corrupt.db"), bytes).unwrap();
+
+        query(
+            "other.db",
+            "PRAGMA application_id = 305419896; \
+             CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); \
+             INSERT INTO notes(body) VALUES ('not a cache');",
+        );
+        query(
+            "newer.db",
+            "PRAGMA application_id = 1263486534; PRAGMA user_version = 3; CREATE TABLE t(x);",
+        );
+        std::fs::write(
+            dir.join("garbage.db"),
+            "this is not a database\n".repeat(200),
+        )
+        .unwrap();
+        dir
+    }
+
     fn include_dir(&self) -> PathBuf {
         self.root.join("include")
     }
@@ -342,6 +425,7 @@ impl Harness {
         let valgrind = under_valgrind.then(|| tool("valgrind"));
         let msi_fixtures = self.msi_fixtures();
         let manifest_fixtures = self.manifest_fixtures();
+        let db_fixtures = self.db_fixtures();
         for exe in programs {
             let mut cmd = match &valgrind {
                 Some(valgrind) => {
@@ -360,7 +444,8 @@ impl Harness {
                 .env("LD_LIBRARY_PATH", self.library_path())
                 .env("OLKIT_SOURCE_DIR", &self.root)
                 .env("OLKIT_MSI_FIXTURES", &msi_fixtures)
-                .env("OLKIT_MANIFEST_FIXTURES", &manifest_fixtures);
+                .env("OLKIT_MANIFEST_FIXTURES", &manifest_fixtures)
+                .env("OLKIT_DB_FIXTURES", &db_fixtures);
             expect_all_passed(cmd);
         }
     }
@@ -672,6 +757,7 @@ fn dotnet_programs_pass_on_mono() {
     });
     let msi_fixtures = h.msi_fixtures();
     let manifest_fixtures = h.manifest_fixtures();
+    let db_fixtures = h.db_fixtures();
     for src in programs {
         let exe = h.out.join(src.file_stem().unwrap()).with_extension("exe");
         let mut cmd = Command::new(&mcs);
@@ -689,6 +775,7 @@ fn dotnet_programs_pass_on_mono() {
             .env("OLKIT_SOURCE_DIR", &h.root)
             .env("OLKIT_MSI_FIXTURES", &msi_fixtures)
             .env("OLKIT_MANIFEST_FIXTURES", &manifest_fixtures)
+            .env("OLKIT_DB_FIXTURES", &db_fixtures)
             .env("OLKIT_EXPECTED_VERSION", env!("CARGO_PKG_VERSION"))
             .env(
                 "OLKIT_TEST_PANIC",
