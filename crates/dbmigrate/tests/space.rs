@@ -17,9 +17,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
+use olkit_dbmigrate::koc::{self, Sample};
 use olkit_dbmigrate::{
-    default_marker_path, detect, detect_with, migrate, Error, MigrateOptions, Outcome, Scheduled,
-    State,
+    check, default_marker_path, detect, detect_with, migrate, Error, MigrateOptions, MigrationSet,
+    Outcome, Scheduled, State, Verify,
 };
 use support::toy::{self, Data};
 use support::{assert_unchanged, dir_names, go_on, names, snapshot};
@@ -232,15 +233,49 @@ impl Drop for Tmpfs {
 const PAGE: u64 = 4096;
 
 #[test]
-fn a_real_small_tmpfs() {
-    let set = toy::set();
-    // The database is made on the ordinary disk first, to size the tmpfs:
-    // it holds the database once, with half as much again to spare, but
-    // not twice.
+fn a_real_small_tmpfs_toy() {
+    let data = Data::generate(5, 6_000);
+    tmpfs_case(
+        "toy",
+        &toy::set(),
+        &|path| data.write_format1(path),
+        &|path| data.assert_format3(path),
+    );
+}
+
+#[test]
+fn a_real_small_tmpfs_koc() {
+    let set = koc::migration_set();
+    tmpfs_case(
+        "koc",
+        &set,
+        &|path| {
+            koc::Sample::small().write_format1(path).unwrap();
+        },
+        &|path| {
+            let report = check(path, &koc::migration_set(), Verify::Quick).unwrap();
+            assert!(report.is_ok(), "{:?}", report.problems);
+            assert_eq!(report.state, State::UpToDate { format: 2 });
+            let messages = report
+                .tables
+                .iter()
+                .find(|t| t.table == "messages")
+                .unwrap();
+            assert_eq!(messages.rows, Sample::small().messages);
+        },
+    );
+}
+
+/// On a tmpfs that holds the database once, with half as much again to
+/// spare, but not twice: the real probe sees the shortfall; a lying probe
+/// lets the build start, and the disk really fills (with a large page
+/// cache at the commit, with a small one in the middle of the copy); with
+/// the volume grown, the next start upgrades.
+fn tmpfs_case(name: &str, set: &MigrationSet, write: &dyn Fn(&Path), verify: &dyn Fn(&Path)) {
+    // The database is made on the ordinary disk first, to size the tmpfs.
     let staging = tempfile::tempdir().unwrap();
     let original = staging.path().join("a.db");
-    let data = Data::generate(5, 6_000);
-    data.write_format1(&original);
+    write(&original);
     let size = size_of(&original);
     let capacity = (size * 3 / 2).div_ceil(PAGE) * PAGE + 16 * PAGE;
 
@@ -255,13 +290,17 @@ fn a_real_small_tmpfs() {
     let path = mount_point.path().join("a.db");
     std::fs::copy(&original, &path).unwrap();
     let before = snapshot(&path);
+    let from = match detect(&path, set).unwrap().state {
+        State::NeedsUpgrade { from, .. } => from,
+        other => panic!("{name}: {other:?}"),
+    };
 
     // The real probe sees the shortfall.
-    let s = scheduled(migrate(&path, &set, &MigrateOptions::default(), &mut go_on).unwrap());
+    let s = scheduled(migrate(&path, set, &MigrateOptions::default(), &mut go_on).unwrap());
     assert_eq!(s.needed_bytes, 2 * size);
     assert!(
         s.available_bytes < size && s.available_bytes + size <= capacity,
-        "available {} of a {capacity}-byte tmpfs holding {size} bytes",
+        "{name}: available {} of a {capacity}-byte tmpfs holding {size} bytes",
         s.available_bytes
     );
     assert_unchanged(&path, &before, "real probe");
@@ -270,7 +309,7 @@ fn a_real_small_tmpfs() {
         names(&["a.db", "a.db.olkit-lock", "a.db.olkit-scheduled"])
     );
     eprintln!(
-        "tmpfs of {capacity} bytes, database of {size}: needed {}, available {}",
+        "{name}: tmpfs of {capacity} bytes, database of {size}: needed {}, available {}",
         s.needed_bytes, s.available_bytes
     );
 
@@ -278,29 +317,44 @@ fn a_real_small_tmpfs() {
     // which is still "insufficient space", with the database untouched and
     // nothing of the build left.
     let plenty = |_: &Path| Ok(u64::MAX / 4);
-    let lying = MigrateOptions {
-        space_probe: Some(&plenty),
-        ..MigrateOptions::default()
-    };
-    let s = scheduled(migrate(&path, &set, &lying, &mut go_on).unwrap());
-    assert_eq!(s.needed_bytes, 2 * size);
-    // The figure of the (lying) probe: the preflight passed, the build failed.
-    assert_eq!(s.available_bytes, u64::MAX / 4);
-    assert_unchanged(&path, &before, "disk full during the build");
-    assert_eq!(
-        dir_names(mount_point.path()),
-        names(&["a.db", "a.db.olkit-lock", "a.db.olkit-scheduled"])
-    );
-    assert_eq!(
-        detect(&path, &set).unwrap().state,
-        State::NeedsUpgrade { from: 1, to: 3 }
-    );
+    for cache_kib in [32 * 1024, 128] {
+        let lying = MigrateOptions {
+            space_probe: Some(&plenty),
+            cache_kib,
+            ..MigrateOptions::default()
+        };
+        let what = format!("{name}: disk full during the build, cache {cache_kib} KiB");
+        let outcome = migrate(&path, set, &lying, &mut go_on).unwrap();
+        let s = match outcome {
+            Outcome::InsufficientSpace(s) => s,
+            other => panic!("{what}: {other:?}"),
+        };
+        assert_eq!(s.needed_bytes, 2 * size);
+        // The figure of the (lying) probe: the preflight passed, the build failed.
+        assert_eq!(s.available_bytes, u64::MAX / 4);
+        assert_unchanged(&path, &before, &what);
+        assert_eq!(
+            dir_names(mount_point.path()),
+            names(&["a.db", "a.db.olkit-lock", "a.db.olkit-scheduled"]),
+            "{what}"
+        );
+        assert_eq!(
+            detect(&path, set).unwrap().state,
+            State::NeedsUpgrade {
+                from,
+                to: set.current_format()
+            }
+        );
+    }
 
     // With room (the volume grown), the next start upgrades.
     tmpfs.resize(capacity * 4);
-    let outcome = migrate(&path, &set, &MigrateOptions::default(), &mut go_on).unwrap();
-    assert!(matches!(outcome, Outcome::Upgraded(_)), "{outcome:?}");
-    data.assert_format3(&path);
+    let outcome = migrate(&path, set, &MigrateOptions::default(), &mut go_on).unwrap();
+    assert!(
+        matches!(outcome, Outcome::Upgraded(_)),
+        "{name}: {outcome:?}"
+    );
+    verify(&path);
     assert_eq!(
         dir_names(mount_point.path()),
         names(&["a.db", "a.db.olkit-lock"])
