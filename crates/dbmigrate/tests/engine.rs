@@ -529,6 +529,58 @@ fn leftovers_of_an_interrupted_run_are_reported_then_removed() {
     assert_eq!(dir_names(dir.path()), expected);
 }
 
+#[test]
+fn a_hot_journal_of_an_interrupted_application_write_is_rolled_back_first() {
+    let set = toy::set();
+    let dir = tempfile::tempdir().unwrap();
+    let data = Data::generate(13, 2_000);
+    let source = dir.path().join("app.db");
+    data.write_format1(&source);
+    // The application dies in the middle of a large write: a tiny cache
+    // spills changed pages into the file while the journal holds the old
+    // ones. Copying both while the transaction is open is that crash.
+    let app = Connection::open(&source).unwrap();
+    app.execute_batch(
+        "PRAGMA journal_mode = DELETE; PRAGMA cache_size = 2;
+         BEGIN; UPDATE items SET name = 'half written ' || name; DELETE FROM outbox;",
+    )
+    .unwrap();
+    let path = dir.path().join("a.db");
+    std::fs::copy(&source, &path).unwrap();
+    std::fs::copy(sibling(&source, "-journal"), sibling(&path, "-journal")).unwrap();
+    app.execute_batch("ROLLBACK").unwrap();
+    drop(app);
+    assert_ne!(
+        std::fs::read(&path).unwrap(),
+        std::fs::read(&source).unwrap(),
+        "the copy must hold half-written pages"
+    );
+
+    // detect cannot roll back (read-only) and changes nothing.
+    let (db_before, journal_before) = (snapshot(&path), snapshot(&sibling(&path, "-journal")));
+    let status = detect(&path, &set).unwrap();
+    // As documented: the recovery needs a read-write open.
+    assert!(
+        matches!(status.state, State::Unreadable { .. }),
+        "{:?}",
+        status.state
+    );
+    assert_unchanged(&path, &db_before, "detect with a hot journal");
+    assert_unchanged(
+        &sibling(&path, "-journal"),
+        &journal_before,
+        "the hot journal",
+    );
+
+    let outcome = migrate(&path, &set, &MigrateOptions::default(), &mut go_on).unwrap();
+    upgraded(&outcome);
+    data.assert_format3(&path);
+    assert_eq!(
+        dir_names(dir.path()),
+        names(&["a.db", "a.db.olkit-lock", "app.db"])
+    );
+}
+
 /// Runs a migration that must end in a rebuild and checks what the
 /// fallback promises: the old file aside, byte-identical; an empty
 /// format-3 database with the whole outbox.
