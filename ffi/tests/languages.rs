@@ -283,7 +283,8 @@ impl Harness {
     /// Builds, in `<out>/db`, the databases of the db tests
     /// (tests/*/test_db.*):
     ///
-    /// - `koc1.db`: a KOC cache in format 1, `koc::Sample::small()`;
+    /// - `koc1.db`: a KOC cache in format 1, `koc::Sample::small()` with 60
+    ///   messages in 6 folders and 12 pending changes;
     /// - `counts.txt`: `TABLE ROWS` lines for its `messages` and
     ///   `pending_changes`, counted by the sqlite3 command;
     /// - `corrupt.db`: a copy of `koc1.db` whose `messages` table has its
@@ -312,7 +313,15 @@ impl Harness {
             done.stdout.trim().to_owned()
         };
         let koc1 = dir.join("koc1.db");
-        olkit_dbmigrate::koc::Sample::small()
+        // A fifth of `Sample::small()`: the programs migrate it five times
+        // each, and a debug build under valgrind hashes slowly.
+        let sample = olkit_dbmigrate::koc::Sample {
+            folders: 6,
+            messages: 60,
+            pending_changes: 12,
+            ..olkit_dbmigrate::koc::Sample::small()
+        };
+        sample
             .write_format1(&koc1)
             .unwrap_or_else(|e| panic!("writing {}: {e}", koc1.display()));
         let mut counts = String::new();

@@ -12,7 +12,7 @@
  * struct sizes too small.
  *
  * Inputs: $OLKIT_DB_FIXTURES, made for each run by ffi/tests/languages.rs
- * (Harness::db_fixtures): koc1.db (koc::Sample::small(), format 1),
+ * (Harness::db_fixtures): koc1.db (a small koc::Sample, format 1),
  * counts.txt (its messages and pending_changes rows, counted by sqlite3),
  * corrupt.db (koc1.db with the root page of messages overwritten),
  * other.db, newer.db and garbage.db. The tests copy them into the working
