@@ -351,8 +351,8 @@ fn contents_are_stored_once_in_order_of_first_appearance() {
 
 #[test]
 fn long_contents_are_streamed_and_deduplicated() {
-    // Above the transforms' 4 MiB threshold: hashed and copied in chunks.
-    let long: Vec<u8> = (0..5 * 1024 * 1024 + 17u32)
+    // Above the transforms' 1 MiB threshold: hashed and copied in chunks.
+    let long: Vec<u8> = (0..3 * 1024 * 1024 + 17u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
         .collect();
     let mut other = long.clone();

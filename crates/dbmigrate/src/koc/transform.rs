@@ -14,7 +14,8 @@
 //! the batch size, the channel's depth and the chunk size, whatever the
 //! database holds.
 
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
 
 use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
@@ -25,18 +26,20 @@ use super::mapping::{flags, parse_sender};
 use crate::{Error, Transform, TransformContext};
 
 /// Values longer than this are hashed and copied in chunks.
-const STREAM_ABOVE: usize = 4 << 20;
+const STREAM_ABOVE: usize = 1 << 20;
 /// The chunk size of streamed values.
 const CHUNK: usize = 1 << 20;
 /// A batch closes at this many bytes of row data...
-const BATCH_BYTES: usize = 4 << 20;
+const BATCH_BYTES: usize = 2 << 20;
 /// ... or this many rows.
 const BATCH_ROWS: usize = 2048;
 /// Batches waiting in the channel. With the one being filled and the one
 /// being written, at most four batches exist at once.
 const CHANNEL_DEPTH: usize = 2;
-/// A streamed value reports progress (and hears a cancel) this often.
-const STREAM_TICK: Duration = Duration::from_millis(20);
+/// The writer reports progress (and hears a cancel) at least this often,
+/// also while it copies a long value or waits for the reader (hashing
+/// one).
+const TICK: Duration = Duration::from_millis(20);
 
 /// Fills format 2's `messages` (and `blobs`) from format 1's `messages`.
 pub(crate) struct Messages;
@@ -107,7 +110,7 @@ const MESSAGES: TableSpec = TableSpec {
     content: "body",
     select: "SELECT id, folder_id, server_uid, subject, CAST(sender AS TEXT), received, \
              CAST(flags AS INTEGER), size, headers, \
-             CASE WHEN octet_length(body) > 4194304 THEN NULL ELSE CAST(body AS BLOB) END, \
+             CASE WHEN octet_length(body) > 1048576 THEN NULL ELSE CAST(body AS BLOB) END, \
              octet_length(body) \
              FROM messages ORDER BY id",
     map: map_message,
@@ -120,7 +123,7 @@ const ATTACHMENTS: TableSpec = TableSpec {
     table: "attachments",
     content: "data",
     select: "SELECT id, message_id, filename, mime_type, \
-             CASE WHEN octet_length(data) > 4194304 THEN NULL ELSE CAST(data AS BLOB) END, \
+             CASE WHEN octet_length(data) > 1048576 THEN NULL ELSE CAST(data AS BLOB) END, \
              octet_length(data) \
              FROM attachments ORDER BY id",
     map: map_attachment,
@@ -128,8 +131,8 @@ const ATTACHMENTS: TableSpec = TableSpec {
              VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
-// The literal 4194304 in the SELECTs is STREAM_ABOVE.
-const _: () = assert!(STREAM_ABOVE == 4_194_304);
+// The literal 1048576 in the SELECTs is STREAM_ABOVE.
+const _: () = assert!(STREAM_ABOVE == 1_048_576);
 
 fn map_message(row: &Row<'_>) -> rusqlite::Result<Vec<Owned>> {
     let sender = match row.get_ref(4)? {
@@ -236,17 +239,24 @@ fn run(ctx: &mut TransformContext<'_>, spec: &TableSpec) -> Result<(), Error> {
     let _entered = span.enter();
     let source = ctx.open_source()?;
     let source_path = ctx.source_path().to_path_buf();
+    let path_in_reader = source_path.clone();
     let from = ctx.from_format();
     let (sender, receiver) = sync_channel::<Batch>(CHANNEL_DEPTH);
+    let stop = AtomicBool::new(false);
+    let stop = &stop;
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || {
-            read_rows(&source, spec, &sender).map_err(|e| {
-                Error::sqlite(&source_path, format!("reading table {}", spec.table), e)
+        let reader = std::thread::Builder::new()
+            .name(format!("koc-read-{}", spec.table))
+            .spawn_scoped(scope, move || {
+                read_rows(&source, spec, &sender, stop).map_err(|e| {
+                    Error::sqlite(&path_in_reader, format!("reading table {}", spec.table), e)
+                })
             })
-        });
+            .map_err(|e| Error::io(&source_path, e))?;
         // `write_rows` owns the receiver and drops it on return, which
         // stops a reader still sending.
         let written = write_rows(ctx, spec, receiver);
+        stop.store(true, Ordering::Relaxed);
         let read = reader.join().unwrap_or_else(|_| {
             Err(Error::Data {
                 from,
@@ -265,11 +275,13 @@ fn run(ctx: &mut TransformContext<'_>, spec: &TableSpec) -> Result<(), Error> {
 }
 
 /// The reader thread. Returns early, without error, when the writer has
-/// gone (it failed or was cancelled, and says so itself).
+/// gone (it failed or was cancelled, and says so itself; `stop` tells a
+/// long hash to give up).
 fn read_rows(
     db: &Connection,
     spec: &TableSpec,
     sender: &SyncSender<Batch>,
+    stop: &AtomicBool,
 ) -> rusqlite::Result<()> {
     let mut statement = db.prepare(spec.select)?;
     let content_column = statement.column_count().saturating_sub(2);
@@ -288,9 +300,12 @@ fn read_rows(
             // Only NULL is left: NULL content, or content too long to carry.
             _ => match row.get::<_, Option<i64>>(content_column + 1)? {
                 None => Content::Null,
-                Some(size) => Content::Streamed {
-                    sha256: hash_in_chunks(db, spec, id, &mut chunk)?,
-                    size: usize::try_from(size).unwrap_or(0),
+                Some(size) => match hash_in_chunks(db, spec, id, &mut chunk, stop)? {
+                    Some(sha256) => Content::Streamed {
+                        sha256,
+                        size: usize::try_from(size).unwrap_or(0),
+                    },
+                    None => return Ok(()),
                 },
             },
         };
@@ -319,26 +334,31 @@ fn read_rows(
     Ok(())
 }
 
-/// The SHA-256 of a long value, read through incremental blob I/O.
+/// The SHA-256 of a long value, read through incremental blob I/O; `None`
+/// when `stop` was raised meanwhile.
 fn hash_in_chunks(
     db: &Connection,
     spec: &TableSpec,
     id: i64,
     chunk: &mut Vec<u8>,
-) -> rusqlite::Result<[u8; 32]> {
+    stop: &AtomicBool,
+) -> rusqlite::Result<Option<[u8; 32]>> {
     let blob = db.blob_open("main", spec.table, spec.content, id, true)?;
     let size = blob.len();
     chunk.resize(CHUNK.min(size), 0);
     let mut hasher = Sha256::new();
     let mut offset = 0;
     while offset < size {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
         let n = CHUNK.min(size - offset);
         let part = chunk.get_mut(..n).unwrap_or_default();
         blob.read_at_exact(part, offset)?;
         hasher.update(&*part);
         offset += n;
     }
-    Ok(hasher.finalize().into())
+    Ok(Some(hasher.finalize().into()))
 }
 
 const FIND_BLOB: &str = "SELECT id FROM main.blobs WHERE sha256 = ?1";
@@ -357,7 +377,17 @@ fn write_rows(
         .path()
         .map_or_else(|| ctx.source_path().to_path_buf(), Into::into);
     let sql = |e| Error::sqlite(&target_path, format!("writing table {}", spec.table), e);
-    for batch in receiver {
+    loop {
+        let batch = match receiver.recv_timeout(TICK) {
+            Ok(batch) => batch,
+            // The reader is busy (hashing a long value, say): keep the
+            // progress reports, and the cancel, going.
+            Err(RecvTimeoutError::Timeout) => {
+                ctx.advance(0)?;
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
         let mut rows = batch.into_iter().peekable();
         loop {
             let mut done = 0;
@@ -475,7 +505,7 @@ fn stream_blob(
                 }));
             }
             let started = Instant::now();
-            while offset < size && started.elapsed() < STREAM_TICK {
+            while offset < size && started.elapsed() < TICK {
                 let n = CHUNK.min(size - offset);
                 let part = chunk.get_mut(..n).unwrap_or_default();
                 from.read_at_exact(part, offset)?;
