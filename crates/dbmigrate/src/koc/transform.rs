@@ -242,20 +242,21 @@ fn run(ctx: &mut TransformContext<'_>, spec: &TableSpec) -> Result<(), Error> {
     let path_in_reader = source_path.clone();
     let from = ctx.from_format();
     let (sender, receiver) = sync_channel::<Batch>(CHANNEL_DEPTH);
+    let (give_back, given_back) = sync_channel::<Batch>(CHANNEL_DEPTH + 2);
     let stop = AtomicBool::new(false);
     let stop = &stop;
     std::thread::scope(|scope| {
         let reader = std::thread::Builder::new()
             .name(format!("koc-read-{}", spec.table))
             .spawn_scoped(scope, move || {
-                read_rows(&source, spec, &sender, stop).map_err(|e| {
+                read_rows(&source, spec, &sender, &given_back, stop).map_err(|e| {
                     Error::sqlite(&path_in_reader, format!("reading table {}", spec.table), e)
                 })
             })
             .map_err(|e| Error::io(&source_path, e))?;
         // `write_rows` owns the receiver and drops it on return, which
         // stops a reader still sending.
-        let written = write_rows(ctx, spec, receiver);
+        let written = write_rows(ctx, spec, receiver, &give_back);
         stop.store(true, Ordering::Relaxed);
         let read = reader.join().unwrap_or_else(|_| {
             Err(Error::Data {
@@ -277,10 +278,15 @@ fn run(ctx: &mut TransformContext<'_>, spec: &TableSpec) -> Result<(), Error> {
 /// The reader thread. Returns early, without error, when the writer has
 /// gone (it failed or was cancelled, and says so itself; `stop` tells a
 /// long hash to give up).
+///
+/// The writer gives written batches back: their memory is freed here,
+/// where it was allocated, because frees from the other thread contend
+/// for the allocator's lock with every allocation here.
 fn read_rows(
     db: &Connection,
     spec: &TableSpec,
     sender: &SyncSender<Batch>,
+    given_back: &Receiver<Batch>,
     stop: &AtomicBool,
 ) -> rusqlite::Result<()> {
     let mut statement = db.prepare(spec.select)?;
@@ -321,6 +327,7 @@ fn read_rows(
             content,
         });
         if bytes >= BATCH_BYTES || batch.len() >= BATCH_ROWS {
+            given_back.try_iter().for_each(drop);
             if sender.send(std::mem::take(&mut batch)).is_err() {
                 return Ok(());
             }
@@ -371,6 +378,7 @@ fn write_rows(
     ctx: &mut TransformContext<'_>,
     spec: &TableSpec,
     receiver: Receiver<Batch>,
+    give_back: &SyncSender<Batch>,
 ) -> Result<(), Error> {
     let target_path = ctx
         .target()
@@ -388,7 +396,7 @@ fn write_rows(
             }
             Err(RecvTimeoutError::Disconnected) => break,
         };
-        let mut rows = batch.into_iter().peekable();
+        let mut rows = batch.iter().peekable();
         loop {
             let mut done = 0;
             {
@@ -416,24 +424,26 @@ fn write_rows(
                         }
                         _ => None,
                     };
-                    insert_row(&mut insert, &row, blob).map_err(sql)?;
+                    insert_row(&mut insert, row, blob).map_err(sql)?;
                     done += 1;
                 }
             }
             ctx.advance(done)?;
             let Some(row) = rows.next() else { break };
-            let Content::Streamed { sha256, size } = row.content else {
+            let Content::Streamed { sha256, size } = &row.content else {
                 continue;
             };
-            let blob = stream_blob(ctx, spec, row.id, &sha256, size).map_err(|e| match e {
+            let blob = stream_blob(ctx, spec, row.id, sha256, *size).map_err(|e| match e {
                 StreamError::Sqlite(e) => sql(e),
                 StreamError::Engine(e) => e,
             })?;
             let mut insert = ctx.target().prepare_cached(spec.insert).map_err(sql)?;
-            insert_row(&mut insert, &row, Some(blob)).map_err(sql)?;
+            insert_row(&mut insert, row, Some(blob)).map_err(sql)?;
             drop(insert);
             ctx.advance(1)?;
         }
+        // Freed by the reader; here only when it has gone or lags.
+        let _ = give_back.try_send(batch);
     }
     Ok(())
 }
