@@ -111,7 +111,7 @@ impl Sample {
     /// `user_version` 1, the format's tables and index, in one
     /// transaction without journal or syncs (a sample is rewritten, not
     /// recovered, if the process dies). The file is an ordinary format-1
-    /// cache afterwards.
+    /// cache afterwards. On failure the file is removed.
     pub fn write_format1(&self, path: &Path) -> Result<SampleStats, Error> {
         let span =
             tracing::info_span!("write_sample", path = %path.display(), messages = self.messages);
@@ -121,6 +121,23 @@ impl Sample {
             .create_new(true)
             .open(path)
             .map_err(|e| Error::io(path, e))?;
+        let written = self.fill(path);
+        if written.is_err() {
+            // Half a sample is of no use; the file is ours (created above).
+            let _ = std::fs::remove_file(path);
+        }
+        let stats = written?;
+        let bytes = std::fs::metadata(path)
+            .map_err(|e| Error::io(path, e))?
+            .len();
+        tracing::info!(bytes, "sample written");
+        Ok(SampleStats { bytes, ..stats })
+    }
+}
+
+impl Sample {
+    /// Writes the sample into the new, empty file at `path`.
+    fn fill(&self, path: &Path) -> Result<SampleStats, Error> {
         let sql = |what: &'static str| move |e| Error::sqlite(path, what, e);
         let db = Connection::open(path).map_err(sql("opening"))?;
         db.execute_batch(&format!(
@@ -132,15 +149,13 @@ impl Sample {
         .map_err(sql("creating the schema"))?;
         let mut writer = Writer::new(self);
         let stats = writer.write(&db).map_err(sql("writing the sample"))?;
+        // The index after the load: one sorted build instead of as many
+        // inserts as messages.
         db.execute_batch(&format!("{FORMAT_1_INDEXES} COMMIT;"))
             .map_err(sql("indexing"))?;
         db.close()
             .map_err(|(_, e)| Error::sqlite(path, "closing", e))?;
-        let bytes = std::fs::metadata(path)
-            .map_err(|e| Error::io(path, e))?
-            .len();
-        tracing::info!(bytes, "sample written");
-        Ok(SampleStats { bytes, ..stats })
+        Ok(stats)
     }
 }
 
