@@ -457,7 +457,7 @@ fn set_cache(db: &Connection, kib: u32) -> rusqlite::Result<()> {
 
 /// A new database for a step or a rebuild: no journal (a crash leaves a
 /// temporary file the next run deletes, so there is nothing to roll back),
-/// no syncs until the end, exclusive.
+/// no syncs until the end.
 fn create_target(
     target: &Path,
     page_size: i64,
@@ -479,7 +479,6 @@ fn create_target(
         "PRAGMA page_size = {page_size};
          PRAGMA journal_mode = OFF;
          PRAGMA synchronous = OFF;
-         PRAGMA locking_mode = EXCLUSIVE;
          PRAGMA foreign_keys = OFF;"
     ))
     .map_err(|e| Error::sqlite(target, "setting up", e))?;
@@ -588,20 +587,44 @@ fn build_step(
         .map_err(|e| e.context(target, "building indexes".into()))?;
 
     reporter.enter(Phase::Verify, None)?;
+    let level = options.verify;
     let checks: Vec<crate::Check> = step
         .checks
         .iter()
         .chain(set.checks_for(step.from + 1))
+        .filter(|check| !check.full_only || level == Verify::Full)
         .cloned()
         .collect();
     let row_checks = step.row_checks.clone();
-    let level = options.verify;
-    let interrupt = db.get_interrupt_handle();
-    let verified = reporter.run_ticking(Some(&interrupt), move || {
-        let result = verify_step(&db, target, level, &row_checks, &checks);
+    // The file is finished: the integrity check reads it on a connection
+    // and thread of its own while this connection checks keys, counts and
+    // rules, and a third thread writes it back to the disk.
+    let integrity_db = crate::set::open_read_only(target)?;
+    let interrupts = [
+        db.get_interrupt_handle(),
+        integrity_db.get_interrupt_handle(),
+    ];
+    let (db, tables) = reporter.run_ticking(&interrupts, move || {
+        let result = std::thread::scope(|scope| {
+            let integrity = scope.spawn(move || integrity_problems(&integrity_db, level));
+            let synced = scope.spawn(|| files::sync_file(target));
+            let rest = verify_step(&db, target, &row_checks, &checks);
+            let integrity = join(integrity)
+                .map_err(|e| Error::sqlite(target, "checking integrity", e))
+                .and_then(|problems| match problems.first() {
+                    Some(first) => Err(Error::Verification {
+                        path: target.to_path_buf(),
+                        reason: format!("{}: {first}", level_name(level)),
+                    }),
+                    None => Ok(()),
+                });
+            let synced = join(synced);
+            integrity
+                .and(rest)
+                .and_then(|tables| synced.map(|()| tables))
+        });
         (db, result)
     })?;
-    let (db, tables) = verified;
     let tables = tables?;
     db.close()
         .map_err(|(_, e)| Error::sqlite(target, "closing", e))?;
@@ -620,7 +643,7 @@ fn run_statement(
 ) -> Result<Connection, StatementError> {
     let interrupt = db.get_interrupt_handle();
     let (db, result) = reporter
-        .run_ticking(Some(&interrupt), move || {
+        .run_ticking(std::slice::from_ref(&interrupt), move || {
             let result = db.execute_batch(sql);
             (db, result)
         })
@@ -648,11 +671,18 @@ fn count(db: &Connection, sql: &str) -> rusqlite::Result<u64> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// quick_check or integrity_check, foreign keys, row counts, rules.
+/// A scoped thread's result; its panic goes on unwinding here.
+fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    match handle.join() {
+        Ok(value) => value,
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+/// Foreign keys, row counts, rules (the integrity check runs beside it).
 fn verify_step(
     db: &Connection,
     target: &Path,
-    level: Verify,
     row_checks: &[crate::set::RowCheck],
     checks: &[crate::Check],
 ) -> Result<Vec<TableRows>, Error> {
@@ -664,10 +694,6 @@ fn verify_step(
         let what = what.to_owned();
         move |e| Error::sqlite(target, what, e)
     };
-    let problems = integrity_problems(db, level).map_err(sql("checking integrity"))?;
-    if let Some(first) = problems.first() {
-        return Err(failed(format!("{}: {first}", level_name(level))));
-    }
     let dangling = foreign_key_problems(db).map_err(sql("checking foreign keys"))?;
     if let Some(first) = dangling.first() {
         return Err(failed(format!("foreign_key_check: {first}")));
@@ -760,7 +786,9 @@ pub(crate) fn table_rows(db: &Connection) -> rusqlite::Result<Vec<TableRows>> {
         .collect()
 }
 
-/// Sets the final journal mode and syncs a built database to the disk.
+/// Sets the final journal mode and syncs a built database to the disk
+/// (again: verification synced it already, so this writes back at most
+/// the header the journal-mode switch changed).
 fn finish_file(target: &Path, wal: bool, reporter: &mut Reporter<'_>) -> Result<(), Error> {
     if wal {
         let db = Connection::open(target).map_err(|e| Error::sqlite(target, "reopening", e))?;
@@ -771,7 +799,7 @@ fn finish_file(target: &Path, wal: bool, reporter: &mut Reporter<'_>) -> Result<
     }
     reporter.enter(Phase::Sync, None)?;
     reporter
-        .run_ticking(None, || files::sync_file(target))
+        .run_ticking(&[], || files::sync_file(target))
         .and_then(|synced| synced)
 }
 

@@ -168,11 +168,11 @@ impl<'a> Reporter<'a> {
     }
 
     /// Runs `work` on another thread while this one keeps reporting; a
-    /// cancel calls `interrupt` (which makes a running SQLite statement
+    /// cancel calls the `interrupts` (which make running SQLite statements
     /// fail) and the result becomes [`Error::Cancelled`].
     pub(crate) fn run_ticking<T: Send>(
         &mut self,
-        interrupt: Option<&rusqlite::InterruptHandle>,
+        interrupts: &[rusqlite::InterruptHandle],
         work: impl FnOnce() -> T + Send,
     ) -> Result<T, Error> {
         std::thread::scope(|scope| {
@@ -187,7 +187,7 @@ impl<'a> Reporter<'a> {
             while let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(self.every / 2) {
                 if !cancelled && self.tick().is_err() {
                     cancelled = true;
-                    if let Some(interrupt) = interrupt {
+                    for interrupt in interrupts {
                         interrupt.interrupt();
                     }
                 }

@@ -125,6 +125,10 @@ pub struct Check {
     pub description: String,
     /// The query.
     pub sql: String,
+    /// Checked only by [`crate::check`] and by migrations with
+    /// [`crate::Verify::Full`]: a rule that reads every value (re-hashing
+    /// every blob, say) and would double the time of a routine upgrade.
+    pub full_only: bool,
 }
 
 /// A row-count check: `main.<table>` must hold as many rows as `expected`
@@ -259,6 +263,7 @@ impl Step {
         self.checks.push(Check {
             description: description.into(),
             sql: sql.into(),
+            full_only: false,
         });
         self
     }
@@ -355,16 +360,39 @@ impl MigrationSet {
     /// A rule every database of `format` satisfies (checked by
     /// [`crate::check`] and after each migration ending at that format).
     pub fn format_check(
-        mut self,
+        self,
         format: u32,
         description: impl Into<String>,
         sql: impl Into<String>,
     ) -> Self {
+        self.push_format_check(format, description.into(), sql.into(), false)
+    }
+
+    /// A rule like [`MigrationSet::format_check`] that is too costly for
+    /// every upgrade: [`crate::check`] always checks it, a migration only
+    /// with [`crate::Verify::Full`].
+    pub fn full_format_check(
+        self,
+        format: u32,
+        description: impl Into<String>,
+        sql: impl Into<String>,
+    ) -> Self {
+        self.push_format_check(format, description.into(), sql.into(), true)
+    }
+
+    fn push_format_check(
+        mut self,
+        format: u32,
+        description: String,
+        sql: String,
+        full_only: bool,
+    ) -> Self {
         self.format_checks.push((
             format,
             Check {
-                description: description.into(),
-                sql: sql.into(),
+                description,
+                sql,
+                full_only,
             },
         ));
         self
