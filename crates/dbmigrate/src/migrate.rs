@@ -32,7 +32,7 @@ pub struct MigrateOptions<'a> {
     pub space_probe: Option<&'a dyn Fn(&Path) -> std::io::Result<u64>>,
     /// How thoroughly the new database is checked before the swap.
     pub verify: Verify,
-    /// The longest time between two progress reports; default 50 ms, so
+    /// The longest time between two progress reports; default 40 ms, so
     /// that reports come at least every 100 ms even when one unit of work
     /// runs long.
     pub progress_every: Duration,
@@ -48,7 +48,7 @@ impl Default for MigrateOptions<'_> {
             space_margin: 0,
             space_probe: None,
             verify: Verify::Quick,
-            progress_every: Duration::from_millis(50),
+            progress_every: Duration::from_millis(40),
             cache_kib: 32 * 1024,
         }
     }
@@ -830,7 +830,8 @@ fn rebuild(
             return Err(e);
         }
     };
-    let set_aside = files::set_aside(path)?;
+    // A hard link, or a whole copy where there are none.
+    let set_aside = reporter.run_reporting(|| files::set_aside(path))?;
     if let Err(e) = files::replace(&target, path) {
         // The old database is still in place; the copy aside is not needed.
         let _ = files::remove_if_exists(&set_aside);
@@ -891,16 +892,18 @@ fn build_rebuild(
         });
         unreadable += lost;
     }
-    db.execute_batch("COMMIT").map_err(sql("committing"))?;
-    let problems = integrity_problems(&db, Verify::Quick).map_err(sql("checking integrity"))?;
-    if let Some(first) = problems.first() {
-        return Err(Error::Verification {
-            path: target.to_path_buf(),
-            reason: first.clone(),
-        });
-    }
-    db.close()
-        .map_err(|(_, e)| Error::sqlite(target, "closing", e))?;
-    files::sync_file(target)?;
+    reporter.run_reporting(move || {
+        db.execute_batch("COMMIT").map_err(sql("committing"))?;
+        let problems = integrity_problems(&db, Verify::Quick).map_err(sql("checking integrity"))?;
+        if let Some(first) = problems.first() {
+            return Err(Error::Verification {
+                path: target.to_path_buf(),
+                reason: first.clone(),
+            });
+        }
+        db.close()
+            .map_err(|(_, e)| Error::sqlite(target, "closing", e))?;
+        files::sync_file(target)
+    })?;
     Ok((salvaged, unreadable))
 }

@@ -175,6 +175,24 @@ impl<'a> Reporter<'a> {
         interrupts: &[rusqlite::InterruptHandle],
         work: impl FnOnce() -> T + Send,
     ) -> Result<T, Error> {
+        match self.run_beside(interrupts, work) {
+            (_, true) => Err(Error::Cancelled),
+            (result, false) => Ok(result),
+        }
+    }
+
+    /// Runs `work` on another thread while this one keeps reporting, for
+    /// work that must finish whatever the host says (the rebuild).
+    pub(crate) fn run_reporting<T: Send>(&mut self, work: impl FnOnce() -> T + Send) -> T {
+        self.run_beside(&[], work).0
+    }
+
+    /// `work`'s result, and whether the host cancelled meanwhile.
+    fn run_beside<T: Send>(
+        &mut self,
+        interrupts: &[rusqlite::InterruptHandle],
+        work: impl FnOnce() -> T + Send,
+    ) -> (T, bool) {
         std::thread::scope(|scope| {
             let (done_tx, done_rx) = mpsc::channel::<()>();
             let worker = scope.spawn(move || {
@@ -184,7 +202,7 @@ impl<'a> Reporter<'a> {
                 result
             });
             let mut cancelled = false;
-            while let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(self.every / 2) {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(self.every / 4) {
                 if !cancelled && self.tick().is_err() {
                     cancelled = true;
                     for interrupt in interrupts {
@@ -192,14 +210,9 @@ impl<'a> Reporter<'a> {
                     }
                 }
             }
-            let result = match worker.join() {
-                Ok(result) => result,
+            match worker.join() {
+                Ok(result) => (result, cancelled),
                 Err(payload) => std::panic::resume_unwind(payload),
-            };
-            if cancelled {
-                Err(Error::Cancelled)
-            } else {
-                Ok(result)
             }
         })
     }

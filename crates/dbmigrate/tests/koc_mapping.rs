@@ -9,7 +9,6 @@
     clippy::panic
 )]
 
-#[path = "support/koc.rs"]
 mod support;
 
 use olkit_dbmigrate::rusqlite::types::Value;
@@ -17,7 +16,8 @@ use olkit_dbmigrate::rusqlite::{params, Connection};
 use olkit_dbmigrate::{
     check, detect, koc, migrate, Control, MigrateOptions, Outcome, Phase, State, Verify,
 };
-use support::{migrate_path, open_ro, rows, sha256, Format1};
+use support::koc::{migrate_path, sha256, Format1};
+use support::{open_ro, rows};
 
 /// SHA-256 of nothing (FIPS 180-4 test vector).
 const SHA256_EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";

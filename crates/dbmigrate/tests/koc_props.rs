@@ -11,14 +11,14 @@
     clippy::panic
 )]
 
-#[path = "support/koc.rs"]
 mod support;
 
 use olkit_dbmigrate::rusqlite::{params, Connection};
 use olkit_dbmigrate::{check, koc, Verify};
 use proptest::prelude::*;
 use proptest::sample::Index;
-use support::{migrate_path, open_ro, sha256};
+use support::koc::{migrate_path, sha256};
+use support::open_ro;
 
 #[derive(Debug, Clone)]
 struct Folder {

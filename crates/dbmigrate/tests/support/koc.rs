@@ -13,8 +13,10 @@
 use std::path::{Path, PathBuf};
 
 use olkit_dbmigrate::rusqlite::types::Value;
-use olkit_dbmigrate::rusqlite::{params, Connection, OpenFlags, Params};
+use olkit_dbmigrate::rusqlite::{params, Connection, Params};
 use olkit_dbmigrate::{koc, migrate, Control, MigrateOptions, Outcome};
+
+use super::{open_ro, rows};
 
 /// A format-1 cache being built in a temporary directory.
 pub struct Format1 {
@@ -125,10 +127,6 @@ pub fn migrate_path(path: &Path) -> Outcome {
     .unwrap()
 }
 
-pub fn open_ro(path: &Path) -> Connection {
-    Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap()
-}
-
 /// A migrated format-2 cache.
 pub struct Migrated {
     _dir: tempfile::TempDir,
@@ -196,17 +194,6 @@ impl Migrated {
     pub fn rows(&self, sql: &str) -> Vec<Vec<Value>> {
         rows(&self.db, sql)
     }
-}
-
-/// Every row `sql` returns, as values.
-pub fn rows(db: &Connection, sql: &str) -> Vec<Vec<Value>> {
-    let mut statement = db.prepare(sql).unwrap();
-    let columns = statement.column_count();
-    statement
-        .query_map([], |r| (0..columns).map(|i| r.get::<_, Value>(i)).collect())
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
 }
 
 pub fn sha256(data: &[u8]) -> Vec<u8> {

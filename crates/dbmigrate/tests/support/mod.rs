@@ -20,6 +20,8 @@ use olkit_dbmigrate::rusqlite::types::Value;
 use olkit_dbmigrate::rusqlite::{params, Connection, OpenFlags};
 use olkit_dbmigrate::{Control, Error, Progress};
 
+pub mod koc;
+
 /// A file's bytes and modification time, to prove it was not touched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
