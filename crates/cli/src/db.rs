@@ -306,40 +306,12 @@ fn megabytes_and_bytes(bytes: u64) -> String {
     format!("{} ({bytes} bytes)", megabytes(bytes))
 }
 
-/// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS UTC` (proleptic Gregorian).
+/// Seconds since 1970 as an RFC 3339 UTC time (`2026-11-21T09:30:00Z`).
 fn utc_time(unix: u64) -> String {
-    let days = unix / 86_400;
-    let seconds = unix % 86_400;
-    let (year, month, day) = civil_date(days);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    )
-}
-
-/// The Gregorian date `days` days after 1970-01-01, counted in 400-year
-/// eras (146,097 days each) of years starting on 1 March, so that the leap
-/// day falls at the end of a year.
-fn civil_date(days: u64) -> (u64, u64, u64) {
-    // 1970-01-01 is day 719,468 counted from 0000-03-01.
-    let from_march_0 = days + 719_468;
-    let era = from_march_0 / 146_097;
-    let day_of_era = from_march_0 % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    // Months from March, of 153 days per 5 months.
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = era * 400 + year_of_era + u64::from(month <= 2);
-    (year, month, day)
+    i64::try_from(unix)
+        .ok()
+        .and_then(olkit_manifest::Timestamp::from_unix_seconds)
+        .map_or_else(|| format!("{unix} s after 1970"), |t| t.to_string())
 }
 
 /// `olkit db migrate --json`: the outcome and its figures, with the path.
@@ -745,14 +717,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn utc_time_matches_known_dates() {
-        assert_eq!(utc_time(0), "1970-01-01 00:00:00 UTC");
-        // As `date -u -d @SECONDS` says; 2000 is a century leap year, 2100
-        // is not.
-        assert_eq!(utc_time(951_782_400), "2000-02-29 00:00:00 UTC");
-        assert_eq!(utc_time(951_868_799), "2000-02-29 23:59:59 UTC");
-        assert_eq!(utc_time(951_868_800), "2000-03-01 00:00:00 UTC");
-        assert_eq!(utc_time(1_709_251_199), "2024-02-29 23:59:59 UTC");
-        assert_eq!(utc_time(4_107_542_400), "2100-03-01 00:00:00 UTC");
+    fn utc_time_is_rfc_3339() {
+        assert_eq!(utc_time(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_time(951_868_799), "2000-02-29T23:59:59Z");
     }
 }
