@@ -314,6 +314,16 @@ fn utc_time(unix: u64) -> String {
         .map_or_else(|| format!("{unix} s after 1970"), |t| t.to_string())
 }
 
+/// `--full` / `--full-check`: integrity_check and every rule instead of
+/// quick_check and the routine rules.
+fn verify_level(full: bool) -> Verify {
+    if full {
+        Verify::Full
+    } else {
+        Verify::Quick
+    }
+}
+
 /// `olkit db migrate --json`: the outcome and its figures, with the path.
 #[derive(Serialize)]
 struct MigrateJson<'a> {
@@ -324,12 +334,11 @@ struct MigrateJson<'a> {
 
 fn migrate_verb(args: &MigrateArgs) -> Result<ExitCode, Failure> {
     let set = koc::migration_set();
-    let verify = if args.full_check {
-        Verify::Full
-    } else {
-        Verify::Quick
-    };
-    let options = options(args.marker.as_deref(), args.margin, verify);
+    let options = options(
+        args.marker.as_deref(),
+        args.margin,
+        verify_level(args.full_check),
+    );
     let bar = Bar::on_terminal();
     let result = migrate(&args.path, &set, &options, &mut |p| {
         bar.show(p);
@@ -487,11 +496,7 @@ struct CheckJson<'a> {
 
 fn check_verb(args: &CheckArgs) -> Result<ExitCode, Failure> {
     let set = koc::migration_set();
-    let level = if args.full {
-        Verify::Full
-    } else {
-        Verify::Quick
-    };
+    let level = verify_level(args.full);
     let report = check(&args.path, &set, level)?;
     let mut out = output::stdout();
     if args.json {
