@@ -85,7 +85,11 @@ pub enum Verify {
 /// The free space an upgrade of a `size`-byte database demands: twice its
 /// size (the vendor's rule: the new database beside the old one, plus as
 /// much again for SQLite's temporary files and the index builds), plus
-/// `margin`.
+/// `margin`. This is the rule for a set of one step (the KOC set); each
+/// further step builds another database while the previous one exists,
+/// so give sets of several steps a margin of the database size per extra
+/// step. A disk that fills anyway ends as
+/// [`Outcome::InsufficientSpace`], with nothing lost.
 pub fn space_needed(size: u64, margin: u64) -> u64 {
     size.saturating_mul(2).saturating_add(margin)
 }
@@ -246,7 +250,18 @@ pub fn migrate(
     // A read-write connection: it recovers a hot journal, folds a
     // write-ahead log into the file, and holds the write lock so that
     // nobody changes the old database while it is being copied.
-    let guard = match Guard::open(path, options) {
+    // Waiting for an application's write to end (up to the busy timeout)
+    // is no reason to fall silent.
+    let cache_kib = options.cache_kib;
+    let opened = match reporter.run_ticking(&[], || Guard::open(path, cache_kib)) {
+        Ok(opened) => opened,
+        Err(_) => {
+            return Ok(Outcome::Cancelled {
+                phase: Phase::Preflight,
+            })
+        }
+    };
+    let guard = match opened {
         Ok(guard) => guard,
         Err(GuardError::Unreadable(reason)) => {
             return rebuild(path, set, options, &marker, &mut reporter, reason);
@@ -388,7 +403,7 @@ enum GuardError {
 }
 
 impl Guard {
-    fn open(path: &Path, options: &MigrateOptions<'_>) -> Result<Guard, GuardError> {
+    fn open(path: &Path, cache_kib: u32) -> Result<Guard, GuardError> {
         let failed =
             |what: &str, e: rusqlite::Error| GuardError::Failed(Error::sqlite(path, what, e));
         let db = Connection::open_with_flags(
@@ -405,7 +420,7 @@ impl Guard {
             Err(e) if is_damage(&e) => return Err(GuardError::Unreadable(e.to_string())),
             Err(e) => return Err(failed("reading the header", e)),
         };
-        set_cache(&db, options.cache_kib).map_err(|e| failed("setting the cache", e))?;
+        set_cache(&db, cache_kib).map_err(|e| failed("setting the cache", e))?;
         let mode: String = db
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .map_err(|e| failed("reading the journal mode", e))?;
