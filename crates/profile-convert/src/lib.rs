@@ -1,0 +1,22 @@
+//! Outlook profiles as administrators have them, `.reg` exports and `.prf`
+//! files, read without Windows: the MAPI profile model (users, profiles,
+//! sections named by UIDs, properties named by tags), the graph of
+//! message services, providers and accounts with its validation, and the
+//! conversion of Kerio Outlook Connector (KOC) profiles to the Offline
+//! Edition (KOFF) that leaves every other line of the export as it was.
+//!
+//! (Being built: issue 6.)
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+mod uid;
+pub use error::Error;
+pub use uid::Uid;
+
+// -- MAPI property tags and values (mapi.rs)
+
+// -- the profile model over .reg exports, the graph and its validation (profiles.rs, graph.rs)
+
+// -- .prf files (prf.rs)
