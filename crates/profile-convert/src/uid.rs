@@ -28,7 +28,7 @@ impl Uid {
     /// The UIDs in a binary list (PR_STORE_PROVIDERS and its kind): 16
     /// bytes each; `None` when the length is not a multiple of 16.
     pub fn list(bytes: &[u8]) -> Option<Vec<Uid>> {
-        if bytes.len() % 16 != 0 {
+        if !bytes.len().is_multiple_of(16) {
             return None;
         }
         Some(
