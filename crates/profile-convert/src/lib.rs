@@ -12,8 +12,10 @@
 
 mod error;
 mod uid;
+mod view;
 pub use error::Error;
 pub use uid::Uid;
+pub use view::{Account, AccountClass, Location, Provider, ProviderKind, Service};
 
 // -- MAPI property tags and values (mapi.rs)
 
