@@ -18,6 +18,10 @@ pub use uid::Uid;
 pub use view::{Account, AccountClass, Location, Provider, ProviderKind, Service};
 
 // -- MAPI property tags and values (mapi.rs)
+mod mapi;
+pub use mapi::{
+    string_to_windows_1252, windows_1252_to_string, MapiValue, PropTag, PropType, Secret, Spelling,
+};
 
 // -- the profile model over .reg exports, the graph and its validation (profiles.rs, graph.rs)
 
