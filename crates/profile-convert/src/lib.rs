@@ -24,5 +24,15 @@ pub use mapi::{
 };
 
 // -- the profile model over .reg exports, the graph and its validation (profiles.rs, graph.rs)
+mod graph;
+mod profiles;
+pub use graph::{
+    AccountOrder, DefaultStore, Issue, IssueKind, OrderList, ProfileList, ACCOUNT_MANAGER,
+    GLOBAL_SECTION, OUTLOOK_SECTION,
+};
+pub use profiles::{
+    NamedValue, Profile, ProfileRoot, ProfileSet, Prop, ReadOptions, RootKind, Section, SubKey,
+    User, ValueRef, Values,
+};
 
 // -- .prf files (prf.rs)
