@@ -4,7 +4,8 @@
 //! Sources relied on (reference only, nothing copied):
 //! - Microsoft's MAPI reference (`mapidefs.h`/`mapitags.h` as documented on
 //!   learn.microsoft.com, e.g. "PidTagStoreProviders Canonical Property":
-//!   id 0x3D00, PT_BINARY, area "MAPI profile"): type codes and property ids.
+//!   id 0x3D00, PT_BINARY, area "MAPI profile"; "PidTagServiceSupportFiles":
+//!   0x3D0F, PT_MV_STRING8/PT_MV_UNICODE): type codes and property ids.
 //! - MFCMAPI (github.com/microsoft/mfcmapi, `core/propertyBag/registryProperty.cpp`,
 //!   and its issue #437 "reg key MV parsing"): how profile section values
 //!   are laid out in the registry. Value names are the tag with type first
