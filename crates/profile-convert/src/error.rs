@@ -33,6 +33,16 @@ pub enum Error {
     },
     // -- the profile model (profiles.rs, graph.rs)
     // -- .prf files (prf.rs)
+    /// An edit of a `.prf` file that cannot be written as asked.
+    #[error("[{section}] {key}: {reason}")]
+    PrfEdit {
+        /// The section.
+        section: String,
+        /// The key (empty for a section edit).
+        key: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A `.prf` file is not one this crate can read: where and what.
     #[error("line {line}: {reason}")]
     Prf {

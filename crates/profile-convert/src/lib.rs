@@ -36,3 +36,5 @@ pub use profiles::{
 };
 
 // -- .prf files (prf.rs)
+mod prf;
+pub use prf::{LineEnding, PrfEncoding, PrfEntry, PrfFile, PrfLimits};

@@ -1,0 +1,116 @@
+//! The service and account view of a `.prf` file.
+//!
+//! `[Service List]` names each service's mapping section
+//! (`Service1=Microsoft Exchange Server`); that section's `ServiceName`
+//! is the MAPISVC.INF name (`MSEMS`). `[Internet Account List]` names each
+//! account's mapping section (`Account1=I_Mail`), whose `AccountType` says
+//! POP3 or IMAP. The settings themselves are in `[ServiceN]` and
+//! `[AccountN]`, named by the list's keys.
+
+use super::{same_name, PrfFile};
+use crate::{Account, AccountClass, Location, Service};
+
+/// Sections that `[Service List]` names but that are fixed profile
+/// sections, not message services: the Outlook client section
+/// (`ServiceX`) and the Exchange global section (`ServiceEGS`).
+const FIXED_SECTIONS: [&str; 2] = ["Microsoft Outlook Client", "Exchange Global Section"];
+
+impl PrfFile {
+    /// `[General] ProfileName`.
+    pub fn profile_name(&self) -> Option<&str> {
+        self.get("General", "ProfileName")
+    }
+
+    /// `[General] DefaultProfile`: whether the profile becomes the default
+    /// one (`Yes`/`No`, also `true`/`false`, `1`/`0`); `None` when absent
+    /// or not readable.
+    pub fn default_profile(&self) -> Option<bool> {
+        let value = self.get("General", "DefaultProfile")?;
+        match value.to_ascii_lowercase().as_str() {
+            "yes" | "true" | "1" => Some(true),
+            "no" | "false" | "0" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// The message services of `[Service List]`, in its order. The fixed
+    /// profile sections it also names (`Microsoft Outlook Client`,
+    /// `Exchange Global Section`, or any mapping section with a
+    /// `SectionGUID`) are not services and are left out. The name is the
+    /// mapping section's `ServiceName`, else the list's value; the display
+    /// name is `[ServiceN]`'s `DisplayName`, else its `Name` (what the
+    /// Office Customization Tool writes for a PST).
+    pub fn services(&self) -> Vec<Service> {
+        self.entries("Service List")
+            .into_iter()
+            .filter(|item| {
+                !FIXED_SECTIONS.iter().any(|f| same_name(f, item.value))
+                    && self.get(item.value, "SectionGUID").is_none()
+            })
+            .map(|item| Service {
+                uid: None,
+                name: Some(
+                    self.get(item.value, "ServiceName")
+                        .unwrap_or(item.value)
+                        .to_owned(),
+                ),
+                display_name: self
+                    .get(item.key, "DisplayName")
+                    .or_else(|| self.get(item.key, "Name"))
+                    .map(str::to_owned),
+                dll: None,
+                providers: Vec::new(),
+                location: Location::Prf {
+                    section: item.key.to_owned(),
+                },
+            })
+            .collect()
+    }
+
+    /// The accounts of `[Internet Account List]`, in its order. The class
+    /// is the mapping section's `AccountType` (`POP3` or `POP`, `IMAP`,
+    /// `LDAP`; another text is kept as [`AccountClass::Other`]); without
+    /// one, it is read from `[AccountN]`'s keys (`IMAPServer`,
+    /// `POP3Server`). Server and user are the keys of that class.
+    pub fn accounts(&self) -> Vec<Account> {
+        self.entries("Internet Account List")
+            .into_iter()
+            .map(|item| {
+                let settings = item.key;
+                let class = match self.get(item.value, "AccountType") {
+                    Some(kind) => class_of(kind),
+                    None if self.get(settings, "IMAPServer").is_some() => AccountClass::Imap,
+                    None if self.get(settings, "POP3Server").is_some() => AccountClass::Pop3,
+                    None => AccountClass::Other(item.value.to_owned()),
+                };
+                let (server_key, user_key) = match class {
+                    AccountClass::Imap => ("IMAPServer", "IMAPUserName"),
+                    AccountClass::Pop3 => ("POP3Server", "POP3UserName"),
+                    _ => ("ServerName", "UserName"),
+                };
+                let text = |key: &str| self.get(settings, key).map(str::to_owned);
+                Account {
+                    id: settings.to_owned(),
+                    name: text("AccountName"),
+                    class,
+                    service_uid: None,
+                    email: text("EmailAddress"),
+                    server: text(server_key),
+                    user: text(user_key),
+                    location: Location::Prf {
+                        section: settings.to_owned(),
+                    },
+                }
+            })
+            .collect()
+    }
+}
+
+fn class_of(account_type: &str) -> AccountClass {
+    match account_type.to_ascii_uppercase().as_str() {
+        "POP3" | "POP" => AccountClass::Pop3,
+        "IMAP" => AccountClass::Imap,
+        "LDAP" => AccountClass::Ldap,
+        _ => AccountClass::Other(account_type.to_owned()),
+    }
+}
