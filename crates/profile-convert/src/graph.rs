@@ -481,11 +481,19 @@ impl Profile {
             .map(|sub| {
                 let text = |name: &str| sub.named_value(name).and_then(|v| v.text());
                 let class = account_class(text("clsid").as_deref());
+                // The class's own server first; a MAPI account may carry
+                // one too (the example's KOFF account has "IMAP Server").
                 let (server, user) = match class {
                     AccountClass::Pop3 => (text("POP3 Server"), text("POP3 User")),
                     AccountClass::Imap => (text("IMAP Server"), text("IMAP User")),
                     AccountClass::Ldap => (text("LDAP Server"), text("LDAP User")),
-                    _ => (None, None),
+                    _ => ["IMAP", "POP3", "LDAP"]
+                        .iter()
+                        .find_map(|p| {
+                            text(&format!("{p} Server"))
+                                .map(|s| (Some(s), text(&format!("{p} User"))))
+                        })
+                        .unwrap_or((None, None)),
                 };
                 Account {
                     id: sub.name.clone(),
