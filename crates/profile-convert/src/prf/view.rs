@@ -7,7 +7,7 @@
 //! POP3 or IMAP. The settings themselves are in `[ServiceN]` and
 //! `[AccountN]`, named by the list's keys.
 
-use super::{same_name, PrfFile};
+use super::{same_name, PrfEntry, PrfFile};
 use crate::{Account, AccountClass, Location, Service};
 
 /// Sections that `[Service List]` names but that are fixed profile
@@ -33,7 +33,8 @@ impl PrfFile {
         }
     }
 
-    /// The message services of `[Service List]`, in its order. The fixed
+    /// The message services of `[Service List]`, in its order (the first
+    /// of duplicate keys). The fixed
     /// profile sections it also names (`Microsoft Outlook Client`,
     /// `Exchange Global Section`, or any mapping section with a
     /// `SectionGUID`) are not services and are left out. The name is the
@@ -41,7 +42,7 @@ impl PrfFile {
     /// name is `[ServiceN]`'s `DisplayName`, else its `Name` (what the
     /// Office Customization Tool writes for a PST).
     pub fn services(&self) -> Vec<Service> {
-        self.entries("Service List")
+        first_of_each_key(self.entries("Service List"))
             .into_iter()
             .filter(|item| {
                 !FIXED_SECTIONS.iter().any(|f| same_name(f, item.value))
@@ -67,13 +68,14 @@ impl PrfFile {
             .collect()
     }
 
-    /// The accounts of `[Internet Account List]`, in its order. The class
+    /// The accounts of `[Internet Account List]`, in its order (the first
+    /// of duplicate keys). The class
     /// is the mapping section's `AccountType` (`POP3` or `POP`, `IMAP`,
     /// `LDAP`; another text is kept as [`AccountClass::Other`]); without
     /// one, it is read from `[AccountN]`'s keys (`IMAPServer`,
     /// `POP3Server`). Server and user are the keys of that class.
     pub fn accounts(&self) -> Vec<Account> {
-        self.entries("Internet Account List")
+        first_of_each_key(self.entries("Internet Account List"))
             .into_iter()
             .map(|item| {
                 let settings = item.key;
@@ -104,6 +106,18 @@ impl PrfFile {
             })
             .collect()
     }
+}
+
+/// Windows reads a key's first occurrence only: later duplicates
+/// (`Service1=` twice) are not in the list.
+fn first_of_each_key(entries: Vec<PrfEntry<'_>>) -> Vec<PrfEntry<'_>> {
+    let mut seen: Vec<PrfEntry<'_>> = Vec::with_capacity(entries.len());
+    for entry in entries {
+        if !seen.iter().any(|e| same_name(e.key, entry.key)) {
+            seen.push(entry);
+        }
+    }
+    seen
 }
 
 fn class_of(account_type: &str) -> AccountClass {
