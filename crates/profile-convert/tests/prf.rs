@@ -656,3 +656,121 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn large_lists_are_read_in_bounded_time() {
+    // 50 000 services naming one mapping section of 50 000 keys: a view that
+    // rescanned the file per lookup would take minutes.
+    let mut text = String::from("[Service List]\r\n");
+    for i in 0..50_000 {
+        text.push_str(&format!("Service{i}=Big\r\n"));
+    }
+    text.push_str("[Big]\r\n");
+    for i in 0..50_000 {
+        text.push_str(&format!("Key{i}=PT_LONG,0x{i:04x}\r\n"));
+    }
+    text.push_str("ServiceName=BIG\r\n");
+    let prf = PrfFile::parse(text.as_bytes()).unwrap();
+    let started = std::time::Instant::now();
+    let services = prf.services();
+    assert_eq!(services.len(), 50_000);
+    assert!(services.iter().all(|s| s.name.as_deref() == Some("BIG")));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// What a generated file declares: services (mapping section, MAPISVC
+/// name, display name) and accounts (POP3 or IMAP, name, server, user).
+type Declared = (
+    Vec<(String, String, Option<String>)>,
+    Vec<(bool, String, String, String)>,
+);
+
+fn declared() -> impl Strategy<Value = Declared> {
+    (
+        prop::collection::vec(
+            (
+                "[A-Z][a-z]{1,6}( [A-Z][a-z]{1,6})?",
+                "[A-Z_]{2,10}",
+                prop::option::of("[A-Za-zé][A-Za-zé ]{0,12}[a-z]"),
+            ),
+            0..6,
+        ),
+        prop::collection::vec(
+            (
+                any::<bool>(),
+                "[A-Za-z]{1,8}",
+                "[a-z]{1,8}\\.example",
+                "[a-z]{1,8}",
+            ),
+            0..5,
+        ),
+    )
+}
+
+proptest! {
+    #[test]
+    fn the_view_reads_what_the_file_declares((services, accounts) in declared(), which in any::<u8>()) {
+        let mut text = String::from("[General]\r\nProfileName=P\r\n\r\n[Service List]\r\nServiceX=Microsoft Outlook Client\r\n");
+        for (i, (mapping, _, _)) in services.iter().enumerate() {
+            text.push_str(&format!("Service{}={mapping}\r\n", i + 1));
+        }
+        text.push_str("\r\n[Internet Account List]\r\n");
+        for (i, (pop, ..)) in accounts.iter().enumerate() {
+            let mapping = if *pop { "I_Mail" } else { "IMAP_I_Mail" };
+            text.push_str(&format!("Account{}={mapping}\r\n", i + 1));
+        }
+        for (i, (_, _, display)) in services.iter().enumerate() {
+            text.push_str(&format!("\r\n[Service{}]\r\nUniqueService=No\r\n", i + 1));
+            if let Some(display) = display {
+                text.push_str(&format!("DisplayName={display}\r\n"));
+            }
+        }
+        for (i, (pop, name, server, user)) in accounts.iter().enumerate() {
+            let proto = if *pop { "POP3" } else { "IMAP" };
+            text.push_str(&format!(
+                "\r\n[Account{}]\r\nAccountName={name}\r\n{proto}Server={server}\r\n{proto}UserName={user}\r\n",
+                i + 1
+            ));
+        }
+        // Mapping sections: the first declaration of a name wins, as
+        // Windows reads the first of duplicate sections.
+        let mut mapped: Vec<(String, String)> = Vec::new();
+        for (mapping, service_name, _) in &services {
+            if !mapped.iter().any(|(m, _)| m.eq_ignore_ascii_case(mapping)) {
+                mapped.push((mapping.clone(), service_name.clone()));
+            }
+        }
+        for (mapping, service_name) in &mapped {
+            text.push_str(&format!("\r\n[{mapping}]\r\nServiceName={service_name}\r\nDisplayName=PT_UNICODE,0x3001\r\n"));
+        }
+        text.push_str("\r\n[Microsoft Outlook Client]\r\nSectionGUID=0a0d020000000000c000000000000046\r\n");
+        text.push_str("\r\n[I_Mail]\r\nAccountType=POP3\r\n\r\n[IMAP_I_Mail]\r\nAccountType=IMAP\r\n");
+
+        let prf = PrfFile::parse(&encode_as(&text, which)).unwrap();
+        let read = prf.services();
+        prop_assert_eq!(read.len(), services.len());
+        for (i, (service, (mapping, _, display))) in read.iter().zip(&services).enumerate() {
+            let expected_name = mapped
+                .iter()
+                .find(|(m, _)| m.eq_ignore_ascii_case(mapping))
+                .map(|(_, n)| n.as_str());
+            prop_assert_eq!(service.name.as_deref(), expected_name);
+            prop_assert_eq!(service.display_name.as_deref(), display.as_deref());
+            prop_assert_eq!(&service.location, &Location::Prf { section: format!("Service{}", i + 1) });
+        }
+        let read = prf.accounts();
+        prop_assert_eq!(read.len(), accounts.len());
+        for (account, (pop, name, server, user)) in read.iter().zip(&accounts) {
+            let class = if *pop { AccountClass::Pop3 } else { AccountClass::Imap };
+            prop_assert_eq!(&account.class, &class);
+            prop_assert_eq!(account.name.as_deref(), Some(name.as_str()));
+            prop_assert_eq!(account.server.as_deref(), Some(server.as_str()));
+            prop_assert_eq!(account.user.as_deref(), Some(user.as_str()));
+        }
+        prop_assert_eq!(prf.profile_name(), Some("P"));
+    }
+}

@@ -111,6 +111,11 @@ pub(crate) fn same_name(a: &str, b: &str) -> bool {
         .eq(b.chars().flat_map(char::to_lowercase))
 }
 
+/// A name folded as [`same_name`] compares it, for hashing.
+pub(crate) fn folded(name: &str) -> String {
+    name.chars().flat_map(char::to_lowercase).collect()
+}
+
 impl PrfFile {
     /// Reads a `.prf` file with the default [`PrfLimits`].
     pub fn parse(bytes: &[u8]) -> Result<PrfFile, Error> {

@@ -7,7 +7,10 @@
 //! POP3 or IMAP. The settings themselves are in `[ServiceN]` and
 //! `[AccountN]`, named by the list's keys.
 
-use super::{same_name, PrfEntry, PrfFile};
+use std::collections::{HashMap, HashSet};
+
+use super::text::LineKind;
+use super::{folded, same_name, PrfEntry, PrfFile};
 use crate::{Account, AccountClass, Location, Service};
 
 /// Sections that `[Service List]` names but that are fixed profile
@@ -42,22 +45,24 @@ impl PrfFile {
     /// name is `[ServiceN]`'s `DisplayName`, else its `Name` (what the
     /// Office Customization Tool writes for a PST).
     pub fn services(&self) -> Vec<Service> {
+        let index = Index::new(self);
         first_of_each_key(self.entries("Service List"))
             .into_iter()
             .filter(|item| {
                 !FIXED_SECTIONS.iter().any(|f| same_name(f, item.value))
-                    && self.get(item.value, "SectionGUID").is_none()
+                    && index.get(item.value, "SectionGUID").is_none()
             })
             .map(|item| Service {
                 uid: None,
                 name: Some(
-                    self.get(item.value, "ServiceName")
+                    index
+                        .get(item.value, "ServiceName")
                         .unwrap_or(item.value)
                         .to_owned(),
                 ),
-                display_name: self
+                display_name: index
                     .get(item.key, "DisplayName")
-                    .or_else(|| self.get(item.key, "Name"))
+                    .or_else(|| index.get(item.key, "Name"))
                     .map(str::to_owned),
                 dll: None,
                 providers: Vec::new(),
@@ -75,14 +80,15 @@ impl PrfFile {
     /// one, it is read from `[AccountN]`'s keys (`IMAPServer`,
     /// `POP3Server`). Server and user are the keys of that class.
     pub fn accounts(&self) -> Vec<Account> {
+        let index = Index::new(self);
         first_of_each_key(self.entries("Internet Account List"))
             .into_iter()
             .map(|item| {
                 let settings = item.key;
-                let class = match self.get(item.value, "AccountType") {
+                let class = match index.get(item.value, "AccountType") {
                     Some(kind) => class_of(kind),
-                    None if self.get(settings, "IMAPServer").is_some() => AccountClass::Imap,
-                    None if self.get(settings, "POP3Server").is_some() => AccountClass::Pop3,
+                    None if index.get(settings, "IMAPServer").is_some() => AccountClass::Imap,
+                    None if index.get(settings, "POP3Server").is_some() => AccountClass::Pop3,
                     None => AccountClass::Other(item.value.to_owned()),
                 };
                 let (server_key, user_key) = match class {
@@ -90,7 +96,7 @@ impl PrfFile {
                     AccountClass::Pop3 => ("POP3Server", "POP3UserName"),
                     _ => ("ServerName", "UserName"),
                 };
-                let text = |key: &str| self.get(settings, key).map(str::to_owned);
+                let text = |key: &str| index.get(settings, key).map(str::to_owned);
                 Account {
                     id: settings.to_owned(),
                     name: text("AccountName"),
@@ -111,13 +117,52 @@ impl PrfFile {
 /// Windows reads a key's first occurrence only: later duplicates
 /// (`Service1=` twice) are not in the list.
 fn first_of_each_key(entries: Vec<PrfEntry<'_>>) -> Vec<PrfEntry<'_>> {
-    let mut seen: Vec<PrfEntry<'_>> = Vec::with_capacity(entries.len());
-    for entry in entries {
-        if !seen.iter().any(|e| same_name(e.key, entry.key)) {
-            seen.push(entry);
+    let mut seen = HashSet::new();
+    entries
+        .into_iter()
+        .filter(|e| seen.insert(folded(e.key)))
+        .collect()
+}
+
+/// Each section's first occurrence and, in it, each key's first value, by
+/// folded names: the view looks many names up, and a file of many
+/// sections must not be scanned once per lookup.
+struct Index<'a> {
+    sections: HashMap<String, HashMap<String, &'a str>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(prf: &'a PrfFile) -> Index<'a> {
+        let mut sections: HashMap<String, HashMap<String, &'a str>> = HashMap::new();
+        let mut current: Option<String> = None;
+        for line in &prf.lines {
+            match &line.kind {
+                LineKind::Section { name } => {
+                    let name = folded(name);
+                    current = if sections.contains_key(&name) {
+                        None
+                    } else {
+                        sections.insert(name.clone(), HashMap::new());
+                        Some(name)
+                    };
+                }
+                LineKind::Entry { key, value, .. } => {
+                    if let Some(keys) = current.as_ref().and_then(|c| sections.get_mut(c)) {
+                        keys.entry(folded(key)).or_insert(value.as_str());
+                    }
+                }
+                _ => {}
+            }
         }
+        Index { sections }
     }
-    seen
+
+    fn get(&self, section: &str, key: &str) -> Option<&'a str> {
+        self.sections
+            .get(&folded(section))?
+            .get(&folded(key))
+            .copied()
+    }
 }
 
 fn class_of(account_type: &str) -> AccountClass {
