@@ -47,6 +47,18 @@ impl Default for PrfLimits {
 
 /// A `.prf` file, every byte kept: [`PrfFile::to_bytes`] gives back the
 /// input exactly until an edit changes the lines it concerns.
+///
+/// ```
+/// use olkit_profile_convert::PrfFile;
+///
+/// let bytes = b"[General]\r\nProfileName = Kerio\r\n\r\n[Service List]\r\nService1=Kerio Outlook Connector\r\n";
+/// let mut prf = PrfFile::parse(bytes)?;
+/// assert_eq!(prf.to_bytes(), bytes);
+/// assert_eq!(prf.profile_name(), Some("Kerio"));
+/// prf.set("general", "profilename", "Kerio (KOFF)")?;
+/// assert!(prf.to_bytes().starts_with(b"[General]\r\nProfileName = Kerio (KOFF)\r\n\r\n"));
+/// # Ok::<(), olkit_profile_convert::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct PrfFile {
     encoding: PrfEncoding,
@@ -323,17 +335,19 @@ impl PrfFile {
     /// so that [`PrfFile::get`] finds it no more). Returns how many lines
     /// were removed.
     pub fn remove(&mut self, section: &str, key: &str) -> usize {
-        let mut doomed: Vec<usize> = Vec::new();
+        let mut doomed = vec![false; self.lines.len()];
         for range in self.section_ranges(section) {
-            doomed.extend((range.header + 1..range.end).filter(|&i| {
-                matches!(&self.lines.get(i).map(|l| &l.kind),
+            for i in range.header + 1..range.end {
+                if matches!(&self.lines.get(i).map(|l| &l.kind),
                     Some(LineKind::Entry { key: k, .. }) if same_name(k, key))
-            }));
+                {
+                    if let Some(flag) = doomed.get_mut(i) {
+                        *flag = true;
+                    }
+                }
+            }
         }
-        for &index in doomed.iter().rev() {
-            self.lines.remove(index);
-        }
-        doomed.len()
+        self.drop_lines(&doomed)
     }
 
     /// Adds `[name]` at the end of the file, before its trailing blank
@@ -384,7 +398,8 @@ impl PrfFile {
     /// how many sections were removed.
     pub fn remove_section(&mut self, name: &str) -> usize {
         let ranges = self.section_ranges(name);
-        for range in ranges.iter().rev() {
+        let mut doomed = vec![false; self.lines.len()];
+        for range in &ranges {
             let last_content = (range.header + 1..range.end)
                 .rev()
                 .find(|&i| self.lines.get(i).is_some_and(Line::is_content))
@@ -398,9 +413,24 @@ impl PrfFile {
             {
                 end += 1;
             }
-            self.lines.drain(range.header..end.min(self.lines.len()));
+            for flag in doomed.iter_mut().take(end).skip(range.header) {
+                *flag = true;
+            }
         }
+        self.drop_lines(&doomed);
         ranges.len()
+    }
+
+    /// Removes the lines flagged, in one pass; returns how many.
+    fn drop_lines(&mut self, doomed: &[bool]) -> usize {
+        let mut index = 0;
+        let before = self.lines.len();
+        self.lines.retain(|_| {
+            let keep = !doomed.get(index).copied().unwrap_or(false);
+            index += 1;
+            keep
+        });
+        before - self.lines.len()
     }
 
     /// Inserts a line of `content` before line index `at`, ending it as the
