@@ -51,6 +51,22 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    // -- conversion
+    /// A rules file (`docs/profile-rules.md`) that cannot be used: where
+    /// and why.
+    #[error("rules, line {line}: {reason}")]
+    Rules {
+        /// The line, from 1 (0 when no line is concerned).
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A conversion that cannot be written as asked.
+    #[error("conversion: {reason}")]
+    Convert {
+        /// What is wrong.
+        reason: String,
+    },
     /// An input is over a size or count limit.
     #[error("{what} is over the limit of {limit}")]
     TooLarge {

@@ -38,3 +38,11 @@ pub use profiles::{
 // -- .prf files (prf.rs)
 mod prf;
 pub use prf::{LineEnding, PrfEncoding, PrfEntry, PrfFile, PrfLimits};
+
+// -- the KOC -> KOFF conversion (convert/)
+mod convert;
+pub use convert::{
+    convert, plan, Change, ChangeAction, Conversion, ConvertOptions, ExportKind, Plan,
+    ProfileOutcome, ProfilePlan, ProfileScope, Rules, ServerQuery, ServerStatus, UserScope,
+    BUILTIN_RULES,
+};
