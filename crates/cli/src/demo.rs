@@ -50,6 +50,9 @@ pub(crate) const MANIFEST_SIGNATURE: Example = example!("manifest.xml.minisig");
 pub(crate) const MANIFEST_KEY: Example = example!("manifest.pub");
 pub(crate) const MANIFEST_INSTALLED: Example = example!("manifest-installed.json");
 pub(crate) const MANIFEST_ENV: Example = example!("manifest-env.json");
+/// A copy of olkit-profile-convert's one-user KOC fixture
+/// (tests/fixtures/kerio-one-user.reg).
+pub(crate) const KOC_PROFILES_REG: Example = example!("koc-profiles.reg");
 
 /// An example file as the demo used it.
 #[derive(Serialize)]
@@ -143,7 +146,13 @@ given; nothing else is touched. Steps:
   7. generate a small connector cache database of format 1 (koc-cache.db),
      show its status (olkit db status), upgrade it to format 2 (olkit db
      migrate), counting the progress reports, show the figures, its status
-     after, and check it (olkit db check).
+     after, and check it (olkit db check);
+  8. list the profiles of koc-profiles.reg (a KOC profile with Exchange, a
+     PST, IMAP and POP3 accounts), plan their conversion to KOFF with the
+     server unreachable (olkit profile plan), convert (olkit profile
+     convert) into koc-profiles-koff.reg and koc-profiles-undo.reg, count
+     the lines kept byte for byte, and check that converting the result
+     again changes nothing and says already KOFF.
 Example files missing from --examples DIR are taken from the copies built
 into olkit. Exits with 1 if a check fails.
 
@@ -178,7 +187,11 @@ With --json, one JSON document:
      \"attachments\", \"pending_changes\", \"bytes\"}, \"before\" and \"after\" (as
      olkit db status --json), \"progress\": {\"reports\", \"phases\",
      \"longest_gap_ms\"}, \"outcome\" (as olkit db migrate --json), \"check\" (as
-     olkit db check --json)}}
+     olkit db check --json)},
+   \"profile\": {\"export\": {\"file\", \"bytes\", \"source\"}, \"before\" and \"after\":
+     [{\"name\", \"is_default\", \"services\"}], \"server_version\", \"plan\" and
+     \"again\" (as in olkit profile plan --json), \"converted\" and \"undo\":
+     {\"file\", \"bytes\"}, \"lines_kept\", \"lines_removed\", \"lines_added\"}}
 \"lines_removed\" and \"lines_added\" are the changed lines as text; \"reread\"
 is the value read back from the edited file.";
 
@@ -225,6 +238,7 @@ struct Report {
     msi: crate::msi::DemoMsi,
     manifest: crate::manifest::DemoManifest,
     db: crate::db::DemoDb,
+    profile: crate::profile::DemoProfile,
 }
 
 #[derive(Serialize)]
@@ -354,6 +368,9 @@ fn steps(
 
     // 7. A generated connector cache: status, upgrade, check.
     let db = crate::db::demo_step(dir)?;
+
+    // 8. The example KOC profile: list, plan, convert, convert again.
+    let profile = crate::profile::demo_step(dir, examples)?;
     Ok(Report {
         workdir: output::path_text(dir),
         kept: false,
@@ -365,6 +382,7 @@ fn steps(
         msi,
         manifest,
         db,
+        profile,
     })
 }
 
@@ -575,7 +593,7 @@ fn edit(dir: &Path, file: &RegFile, summary: &Summary) -> Result<Edit, CliError>
 
 /// The lines of a file, each with its line break, split on CRLF, LF or CR
 /// in code units of the file's encoding.
-fn split_lines(bytes: &[u8], encoding: Encoding) -> Vec<&[u8]> {
+pub(crate) fn split_lines(bytes: &[u8], encoding: Encoding) -> Vec<&[u8]> {
     let unit = if encoding == Encoding::Utf16Le { 2 } else { 1 };
     let is = |at: usize, c: u8| match bytes.get(at..at + unit) {
         Some([b]) => *b == c,
@@ -765,6 +783,7 @@ fn print(out: &mut impl Write, r: &Report) -> CliResult {
     crate::msi::demo_print(out, 5, &r.msi)?;
     crate::manifest::demo_print(out, 6, &r.manifest)?;
     crate::db::demo_print(out, 7, &r.db)?;
+    crate::profile::demo_print(out, 8, &r.profile)?;
 
     let manifest = if r.manifest.package_checked() {
         "verified manifest.xml with its pinned key, planned its updates for manifest-env.json and checked olkit-sample.msi against it, refusing a copy of each with one byte changed"
@@ -773,12 +792,12 @@ fn print(out: &mut impl Write, r: &Report) -> CliResult {
     };
     writeln!(
         out,
-        "\nDone: read, summarised, round-tripped, canonicalised and edited {PROFILES_NAME}; read and queried olkit-sample.msi and matched it against installed-products.reg; {manifest}; generated a format-1 connector cache and upgraded it to format 2; only the temporary copies were written."
+        "\nDone: read, summarised, round-tripped, canonicalised and edited {PROFILES_NAME}; read and queried olkit-sample.msi and matched it against installed-products.reg; {manifest}; generated a format-1 connector cache and upgraded it to format 2; converted the KOC profile of koc-profiles.reg to KOFF with its undo file, and a second conversion changed nothing; only the temporary copies were written."
     )?;
     Ok(())
 }
 
-fn file_name(path: &str) -> &str {
+pub(crate) fn file_name(path: &str) -> &str {
     Path::new(path)
         .file_name()
         .and_then(|n| n.to_str())

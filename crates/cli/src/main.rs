@@ -13,6 +13,7 @@
 //! olkit bundle extract bundle.zip out/        # all or nothing, hostile entries refused
 //! olkit manifest check products.xml --pubkey olkit.pub # signature, format, warnings
 //! olkit db migrate --json cache.db            # upgrade the connector cache, progress on a terminal
+//! olkit profile convert hkcu.reg --out koff.reg --undo undo.reg --server-version 7.4.1
 //! ```
 //!
 //! Exit codes: 0 success, 1 the operation failed (message on stderr),
@@ -29,6 +30,7 @@ mod manifest;
 mod msi;
 mod output;
 mod package;
+mod profile;
 mod reg;
 mod trust;
 mod version;
@@ -68,6 +70,9 @@ enum Command {
     /// Local cache databases of the connector: status, upgrade, check.
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// Outlook profiles (.reg exports, .prf files): list, plan and convert KOC to KOFF.
+    #[command(subcommand)]
+    Profile(profile::ProfileCommand),
     /// Run every capability on the bundled example data and say what it did.
     #[command(long_about = demo::DEMO_LONG_ABOUT)]
     Demo(demo::DemoArgs),
@@ -87,6 +92,8 @@ fn main() -> ExitCode {
         Command::Bundle(command) => bundle::run(command),
         // Its own exit codes: 3, 4 and 5 are outcomes of `db migrate`.
         Command::Db(command) => return db::run(command),
+        // Its own exit codes: 2 for outputs that would overwrite the input.
+        Command::Profile(command) => return profile::run(command),
         Command::Demo(args) => demo::run(&args),
         Command::Version(args) => version::run(&args),
     };
