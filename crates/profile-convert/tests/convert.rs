@@ -761,7 +761,6 @@ fn secrets_stay_secret_when_a_rule_moves_them() {
 }
 
 #[test]
-#[ignore = "the .prf conversion is being written"]
 fn koc_prf_converts_through_its_mapping_section() {
     let original = fixture("prf/koc.prf");
     let done = run(&original, &mut unreachable);
@@ -772,10 +771,45 @@ fn koc_prf_converts_through_its_mapping_section() {
         prf.get("Kerio Outlook Connector", "ServiceName"),
         Some("KERIO_KOFF")
     );
+    // A display name the user chose is kept.
     assert_eq!(
         prf.get("Service1", "DisplayName"),
-        Some("Kerio Outlook Connector (Offline Edition)")
+        PrfFile::parse(&original)
+            .unwrap()
+            .get("Service1", "DisplayName")
     );
+    // Line by line: one line changes (ServiceName), the added ones are the
+    // plan's, every other line is byte-identical and in order.
+    let split =
+        |b: &[u8]| -> Vec<Vec<u8>> { b.split(|&c| c == b'\n').map(<[u8]>::to_vec).collect() };
+    let old_lines = split(&original);
+    let new_lines = split(&done.converted);
+    let added = done
+        .plan
+        .changes
+        .iter()
+        .filter(|c| c.action == ChangeAction::Add)
+        .count();
+    let set = done
+        .plan
+        .changes
+        .iter()
+        .filter(|c| c.action == ChangeAction::Set)
+        .count();
+    assert_eq!((added, set), (4, 1), "{}", done.plan.render_text());
+    assert_eq!(new_lines.len(), old_lines.len() + added);
+    let kept: Vec<&Vec<u8>> = old_lines
+        .iter()
+        .filter(|l| !l.starts_with(b"ServiceName=KERIO_KOC"))
+        .collect();
+    let mut it = new_lines.iter();
+    for line in &kept {
+        assert!(
+            it.any(|n| &n == line),
+            "{:?} lost",
+            String::from_utf8_lossy(line)
+        );
+    }
     let names: Vec<Option<String>> = prf.services().into_iter().map(|s| s.name).collect();
     assert!(names.contains(&Some("KERIO_KOFF".to_string())), "{names:?}");
     assert_eq!(
@@ -808,11 +842,13 @@ fn koc_prf_converts_through_its_mapping_section() {
         "Unicode Personal Folders",
         "General",
     ] {
-        assert_eq!(
-            format!("{:?}", prf.entries(section)),
-            format!("{:?}", old.entries(section)),
-            "{section}"
-        );
+        let pairs = |f: &PrfFile| -> Vec<(String, String)> {
+            f.entries(section)
+                .iter()
+                .map(|e| (e.key.to_string(), e.value.to_string()))
+                .collect()
+        };
+        assert_eq!(pairs(&prf), pairs(&old), "{section}");
     }
     // Idempotent.
     let twice = run(&done.converted, &mut reachable("7.0"));
