@@ -12,7 +12,10 @@
 //! so [`check`] is the one copy of the checks; the tests below are compiled
 //! only under `cargo test`.
 
-use olkit_profile_convert::{Location, Profile, ProfileSet, PrfFile, ReadOptions};
+use olkit_profile_convert::{
+    convert, plan, ConvertOptions, Location, PrfFile, Profile, ProfileScope, ProfileSet,
+    ReadOptions, Rules, ServerQuery, ServerStatus, UserScope,
+};
 use olkit_regfile::{ParseOptions, RegFile};
 
 /// Bytes for a panic message: lossy text, escaped, cut at 2000 characters.
@@ -38,10 +41,14 @@ fn show(bytes: &[u8]) -> String {
 ///    `TooLarge`;
 /// 3. reading the bytes as a `.prf` file never panics; for what reads,
 ///    `to_bytes()` is the input byte for byte, and the service and account
-///    view is computed without panicking.
+///    view is computed without panicking;
+/// 4. planning and converting (built-in rules, server unreachable) never
+///    panic and agree; an empty plan leaves the bytes as they are; a
+///    converted file converts again to nothing.
 pub fn check(data: &[u8]) {
     check_reg(data);
     check_prf(data);
+    check_conversion(data);
 }
 
 /// Invariants 1 and 2.
@@ -58,7 +65,9 @@ fn check_reg(data: &[u8]) {
     let lines = line_count(data);
     for (user, root, profile) in set.profiles() {
         assert!(
-            root.key.starts_with(&user.hive),
+            root.key
+                .to_ascii_lowercase()
+                .starts_with(&user.hive.to_ascii_lowercase()),
             "root {:?} outside its user {:?}",
             root.key,
             user.hive
@@ -82,7 +91,6 @@ fn check_reg(data: &[u8]) {
             ),
         }
     }
-    check_conversion(data, &set);
 }
 
 /// Invariant 2 for one profile.
@@ -186,9 +194,43 @@ fn line_count(data: &[u8]) -> usize {
     data.iter().filter(|&&b| b == b'\n' || b == b'\r').count() + 1
 }
 
-/// The conversion, on what the profile reader reads (filled in when the
-/// conversion lands).
-fn check_conversion(_data: &[u8], _set: &ProfileSet) {}
+/// Invariant 4 (see [`check`]).
+fn check_conversion(data: &[u8]) {
+    let rules = Rules::builtin();
+    let mut probe = |_: &ServerQuery<'_>| ServerStatus::Unreachable {
+        reason: "fuzzing".to_string(),
+    };
+    let mut options = ConvertOptions {
+        rules: &rules,
+        profiles: ProfileScope::All,
+        users: UserScope::All,
+        probe: &mut probe,
+    };
+    let planned = plan(data, &mut options);
+    let Ok(conversion) = convert(data, &mut options) else {
+        return;
+    };
+    assert!(
+        planned.as_ref().ok() == Some(&conversion.plan),
+        "plan and convert disagree"
+    );
+    let _ = conversion.plan.render_text();
+    if conversion.plan.is_empty() {
+        assert!(
+            conversion.converted == data,
+            "an empty plan changed the file"
+        );
+        return;
+    }
+    match convert(&conversion.converted, &mut options) {
+        Ok(again) => assert!(
+            again.plan.is_empty(),
+            "converting the converted file changes it again:\n{}",
+            again.plan.render_text()
+        ),
+        Err(e) => panic!("the converted file cannot be converted again: {e:?}"),
+    }
+}
 
 /// Invariant 3.
 fn check_prf(data: &[u8]) {
