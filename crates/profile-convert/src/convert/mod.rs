@@ -339,7 +339,12 @@ fn is_reg(bytes: &[u8]) -> bool {
 /// The dry run: what [`convert`] would do. `.reg` or `.prf`, told apart by
 /// content. The probe is asked once per KOC profile in scope.
 pub fn plan(export: &[u8], options: &mut ConvertOptions<'_>) -> Result<Plan, Error> {
-    convert(export, options).map(|c| c.plan)
+    let _span = tracing::info_span!("profile_plan", bytes = export.len()).entered();
+    if is_reg(export) {
+        reg::convert(export, options, false).map(|c| c.plan)
+    } else {
+        prf::convert(export, options).map(|c| c.plan)
+    }
 }
 
 /// Converts the KOC profiles in scope: the plan, the converted file and
@@ -348,7 +353,7 @@ pub fn plan(export: &[u8], options: &mut ConvertOptions<'_>) -> Result<Plan, Err
 pub fn convert(export: &[u8], options: &mut ConvertOptions<'_>) -> Result<Conversion, Error> {
     let _span = tracing::info_span!("profile_convert", bytes = export.len()).entered();
     if is_reg(export) {
-        reg::convert(export, options)
+        reg::convert(export, options, true)
     } else {
         prf::convert(export, options)
     }

@@ -387,9 +387,12 @@ fn classify(options: &ConvertOptions<'_>, service: &Service) -> (bool, bool) {
     (koc, koff)
 }
 
+/// Plans, and with `write` also gives the converted and undo exports
+/// (without, both are empty).
 pub(super) fn convert(
     export: &[u8],
     options: &mut ConvertOptions<'_>,
+    write: bool,
 ) -> Result<Conversion, Error> {
     let parse = ParseOptions::new().lenient(true);
     let mut file = RegFile::parse_with(export, &parse)?;
@@ -476,6 +479,13 @@ pub(super) fn convert(
         all_edits.extend(edits.edits);
     }
 
+    if !write {
+        return Ok(Conversion {
+            plan,
+            converted: Vec::new(),
+            undo: Vec::new(),
+        });
+    }
     if all_edits.is_empty() {
         return Ok(Conversion {
             plan,
