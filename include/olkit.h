@@ -882,6 +882,23 @@ typedef struct olk_msi_record olk_msi_record;
 typedef struct olk_msi_view olk_msi_view;
 
 /**
+ * The result of `olk_profile_convert`: the converted export, the undo
+ * export and the report. Created by `olk_profile_convert`, released by
+ * `olk_profile_conversion_free`; never changed in between, so every
+ * function may use one handle from several threads at once.
+ */
+typedef struct olk_profile_conversion olk_profile_conversion;
+
+/**
+ * Outlook profiles read from a `.reg` export or a `.prf` file.
+ *
+ * Created by `olk_profile_set_parse`, released by `olk_profile_set_free`.
+ * It is never changed after its creation: every function may use one
+ * handle from several threads at once.
+ */
+typedef struct olk_profile_set olk_profile_set;
+
+/**
  * A `.reg` file (`REGEDIT4` or `Windows Registry Editor Version 5.00`),
  * parsed losslessly: writing it back without edits gives the input byte
  * for byte, and edits change only the lines they concern.
@@ -1149,6 +1166,108 @@ typedef struct olk_manifest_environment {
 } olk_manifest_environment;
 
 /**
+ * Options of `olk_profile_plan` and `olk_profile_convert`; NULL means the
+ * defaults (every field 0 or NULL): the built-in rules, every profile of
+ * every user. Set `struct_size` to `sizeof(olk_profile_options)`: later
+ * versions only append fields, and olkit reads no further than
+ * `struct_size` (smaller than this version's size is
+ * `OLK_INVALID_ARGUMENT`).
+ */
+typedef struct olk_profile_options {
+  /**
+   * `sizeof(olk_profile_options)`.
+   */
+  uint32_t struct_size;
+  /**
+   * A rules file (`docs/profile-rules.md`) of `rules_len` bytes, which
+   * replaces the built-in rules; NULL: the built-in rules.
+   */
+  const uint8_t *rules;
+  /**
+   * The length of `rules` in bytes.
+   */
+  size_t rules_len;
+  /**
+   * The names (UTF-8) of the profiles to convert; NULL with
+   * `profile_count` 0: every profile (or the default one).
+   */
+  const char *const *profiles;
+  /**
+   * The number of names in `profiles`.
+   */
+  size_t profile_count;
+  /**
+   * 1: only the default profile (of each user); 0: the profiles
+   * above. 1 together with names is `OLK_INVALID_ARGUMENT`.
+   */
+  uint8_t default_only;
+  /**
+   * The one user to convert, UTF-8: a SID (`S-1-5-21-...`) or a hive
+   * (`HKEY_CURRENT_USER`, `HKEY_USERS\S-1-5-21-...`); NULL: every user
+   * of the export.
+   */
+  const char *user;
+} olk_profile_options;
+
+/**
+ * What the probe callback is asked about: the Kerio server of one KOC
+ * profile, as its settings name it. Valid during the callback only (copy
+ * what you keep).
+ *
+ * `struct_size` is `sizeof(olk_profile_server_query)` of the library that
+ * filled it: later versions only append fields, so read a field only
+ * when `struct_size` covers it.
+ */
+typedef struct olk_profile_server_query {
+  /**
+   * `sizeof(olk_profile_server_query)` as olkit filled it.
+   */
+  uint32_t struct_size;
+  /**
+   * The user the profile belongs to, as the export spells its hive
+   * (`HKEY_CURRENT_USER`, `HKEY_USERS\S-1-5-21-...`); `""` for a
+   * `.prf` file. UTF-8, never NULL.
+   */
+  const char *user;
+  /**
+   * The profile's name, UTF-8, never NULL.
+   */
+  const char *profile;
+  /**
+   * The server the KOC service names (host name or address), UTF-8;
+   * NULL when the profile names none.
+   */
+  const char *server;
+  /**
+   * The server's port; 0 when the profile does not say.
+   */
+  uint32_t port;
+  /**
+   * 1: SSL, 0: no SSL, -1: the profile does not say.
+   */
+  int32_t ssl;
+} olk_profile_server_query;
+
+/**
+ * The server check of `olk_profile_plan` and `olk_profile_convert`,
+ * called with the caller's `userdata` once per KOC profile in scope, on
+ * the caller's thread, never after the call that received it returns.
+ *
+ * Return 1 when the server is reachable, after writing its version
+ * (`"7.4.1"`) as a NUL-terminated UTF-8 string into `version_buf`
+ * (`version_len` bytes, at least 64); 0 when it is unreachable (the
+ * profile is converted and marked as needing the server's
+ * configuration); any other value cancels the call, which returns
+ * `OLK_CANCELLED` without calling the probe again. A reachable server
+ * older than the rules' minimum (6.5.0) blocks that profile. The callback
+ * must not unwind (throw) into olkit.
+ */
+typedef int32_t (*olk_profile_probe_cb)(void *userdata,
+                                        const struct olk_profile_server_query *query,
+                                        char *version_buf,
+                                        size_t version_len);
+
+/**
  * Success.
  */
 #define OLK_OK 0
@@ -1398,6 +1517,30 @@ typedef struct olk_manifest_environment {
  * (`ERROR_UNKNOWN_PROPERTY`).
  */
 #define OLK_MSI_UNKNOWN_PROPERTY 3014
+
+/**
+ * The export cannot be read: neither a `.reg` export nor a `.prf` file,
+ * a `.reg` syntax or encoding error, a profile value that cannot be
+ * decoded. The message says where (line, key, value).
+ */
+#define OLK_PROFILE_SYNTAX 4000
+
+/**
+ * The rules file (`olk_profile_options.rules`) cannot be read; the
+ * message gives its line.
+ */
+#define OLK_PROFILE_RULES 4001
+
+/**
+ * The export is over a size or count limit (bytes, lines, profiles).
+ */
+#define OLK_PROFILE_TOO_LARGE 4002
+
+/**
+ * The conversion cannot be written into the export (an edit its format
+ * cannot hold, such as text a `REGEDIT4` file cannot encode).
+ */
+#define OLK_PROFILE_FAILED 4003
 
 /**
  * The first line is neither `REGEDIT4` nor `Windows Registry Editor
@@ -2801,6 +2944,236 @@ void olk_msi_view_free(struct olk_msi_view *view);
  * `view` must be NULL or a live handle; `out` must be NULL or writable.
  */
 olk_status olk_msi_view_row_count(const struct olk_msi_view *view, size_t *out);
+
+/**
+ * Borrows the converted export (the input with the KOC profiles in
+ * scope converted, every other byte as it was; the input itself when
+ * nothing was converted): `*data` and `*len`, valid until the conversion
+ * is freed, not to be freed by the caller. NULL with length 0 when empty.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`.
+ *
+ * # Safety
+ *
+ * `conversion` must be NULL or a live handle; `data` and `len` NULL or
+ * writable.
+ */
+olk_status olk_profile_conversion_converted(const struct olk_profile_conversion *conversion,
+                                            const uint8_t **data,
+                                            size_t *len);
+
+/**
+ * Stores the number of profiles converted, blocked (a server older than
+ * the rules' minimum) and already KOFF. Each output may be NULL when not
+ * wanted.
+ *
+ * Errors: `OLK_NULL_ARGUMENT` (`conversion`).
+ *
+ * # Safety
+ *
+ * `conversion` must be NULL or a live handle; each output NULL or
+ * writable.
+ */
+olk_status olk_profile_conversion_counts(const struct olk_profile_conversion *conversion,
+                                         size_t *converted,
+                                         size_t *blocked,
+                                         size_t *already);
+
+/**
+ * Releases a conversion; NULL is a no-op. The buffers borrowed from it
+ * become invalid. Does not change the last error.
+ *
+ * # Safety
+ *
+ * `conversion` must be NULL or a live handle that is not used again.
+ */
+void olk_profile_conversion_free(struct olk_profile_conversion *conversion);
+
+/**
+ * The report of the conversion as UTF-8 JSON in `*json`, to be freed with
+ * `olk_string_free`: the shape of `olk_profile_plan`'s JSON, for what was
+ * done.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`.
+ *
+ * # Safety
+ *
+ * `conversion` must be NULL or a live handle; `json` NULL or writable.
+ */
+olk_status olk_profile_conversion_report_json(const struct olk_profile_conversion *conversion,
+                                              char **json);
+
+/**
+ * The report of the conversion as text for people (one paragraph per
+ * profile, then the changes), UTF-8, in `*text`, to be freed with
+ * `olk_string_free`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`.
+ *
+ * # Safety
+ *
+ * `conversion` must be NULL or a live handle; `text` NULL or writable.
+ */
+olk_status olk_profile_conversion_report_text(const struct olk_profile_conversion *conversion,
+                                              char **text);
+
+/**
+ * Borrows the undo export: a `.reg` export (or `.prf` file, for a `.prf`
+ * input) that, imported after the converted one, restores the original
+ * exactly. `*data` and `*len` as for `olk_profile_conversion_converted`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`.
+ *
+ * # Safety
+ *
+ * As for `olk_profile_conversion_converted`.
+ */
+olk_status olk_profile_conversion_undo(const struct olk_profile_conversion *conversion,
+                                       const uint8_t **data,
+                                       size_t *len);
+
+/**
+ * Converts the KOC profiles in scope of the export in the `len` bytes at
+ * `bytes` (`.reg` or `.prf`, told apart by content) to KOFF, touching
+ * nothing else: the new handle in `*out` (released with
+ * `olk_profile_conversion_free`) holds the converted export, the undo
+ * export that restores the original exactly, and the report. Converting
+ * an export already converted changes nothing and reports the profiles as
+ * already KOFF.
+ *
+ * `options` and `probe` are as for `olk_profile_plan`: a reachable server
+ * of 6.5.0 or newer gets its account fully configured; an unreachable one
+ * (or no probe) gets the profile converted and marked as needing the
+ * server's configuration (the report's `finish_later` says what and
+ * where); an older server blocks that profile.
+ *
+ * Errors: as `olk_profile_plan`, and `OLK_PROFILE_FAILED` (the converted
+ * export cannot be written in the export's format).
+ *
+ * # Safety
+ *
+ * As for `olk_profile_plan`, with `out` NULL or writable.
+ */
+olk_status olk_profile_convert(const uint8_t *bytes,
+                               size_t len,
+                               const struct olk_profile_options *options,
+                               olk_profile_probe_cb probe,
+                               void *userdata,
+                               struct olk_profile_conversion **out);
+
+/**
+ * The dry run of `olk_profile_convert` on the export in the `len` bytes
+ * at `bytes` (`.reg` or `.prf`, told apart by content): what would be
+ * converted and every key and value that would be added, changed or
+ * deleted, as UTF-8 JSON in `*plan_json`, to be freed with
+ * `olk_string_free`. Nothing is written anywhere.
+ *
+ * `options` may be NULL (the built-in rules, every profile of every
+ * user). `probe` (may be NULL: every server unreachable) is called with
+ * `userdata` once per KOC profile in scope, as `olk_profile_probe_cb`
+ * describes.
+ *
+ * The JSON: `{"kind": "reg" | "prf", "profiles": [{"user", "root",
+ * "profile", "outcome": {"outcome": "converted", "server_configured"} |
+ * {"outcome": "already_koff"} | {"outcome": "no_koc"} | {"outcome":
+ * "blocked", "reason"} | {"outcome": "out_of_scope"}, "finish_later":
+ * [what still needs the server, and where to finish it]}], "changes":
+ * [{"key" (registry key or .prf section), "value" (null: the key
+ * itself), "action": "add_key" | "delete_key" | "add" | "set" |
+ * "delete", "old", "new" (display text; "<secret>" for secrets)}]}`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_INVALID_UTF8`, `OLK_INVALID_ARGUMENT`
+ * (a `struct_size` too small, `default_only` not 0 or 1 or together with
+ * names, a probe that returned 1 without a version), `OLK_CANCELLED` (the
+ * probe returned neither 0 nor 1), `OLK_PROFILE_SYNTAX`,
+ * `OLK_PROFILE_RULES`, `OLK_PROFILE_TOO_LARGE`.
+ *
+ * # Safety
+ *
+ * `bytes` must be NULL or valid for reads of `len` bytes; `options` NULL
+ * or as `olk_profile_options` describes; `probe` NULL or a function that
+ * may be called with `userdata` from this thread during the call;
+ * `plan_json` NULL or writable.
+ */
+olk_status olk_profile_plan(const uint8_t *bytes,
+                            size_t len,
+                            const struct olk_profile_options *options,
+                            olk_profile_probe_cb probe,
+                            void *userdata,
+                            char **plan_json);
+
+/**
+ * Stores in `*profiles` the number of profiles of the set, over all users
+ * and both roots (1 for a `.prf` file).
+ *
+ * Errors: `OLK_NULL_ARGUMENT`.
+ *
+ * # Safety
+ *
+ * `set` must be NULL or a live handle; `profiles` NULL or writable.
+ */
+olk_status olk_profile_set_count(const struct olk_profile_set *set, size_t *profiles);
+
+/**
+ * Releases a profile set; NULL is a no-op. Does not change the last
+ * error.
+ *
+ * # Safety
+ *
+ * `set` must be NULL or a live handle that is not used again.
+ */
+void olk_profile_set_free(struct olk_profile_set *set);
+
+/**
+ * The set as UTF-8 JSON in `*json`, to be freed with `olk_string_free`.
+ * It never contains a secret (no password, no password blob).
+ *
+ * `{"kind": "reg" | "prf",
+ *   "users": [{"hive", "sid" (null for HKEY_CURRENT_USER), "roots":
+ *     [{"key", "kind": "office" | "legacy", "office_version",
+ *       "default_profile", "profiles" (count)}]}],
+ *   "profiles": [{"user" (hive), "sid", "root" (key), "name", "key",
+ *     "line", "is_default",
+ *     "services": [{"uid" (32 hex digits or null), "name"
+ *       (PR_SERVICE_NAME: "MSEMS", "KERIO_KOC"...), "display_name",
+ *       "dll", "providers": [{"uid", "kind": "store" | "address_book" |
+ *       "transport" | "other", "dll", "display_name", "location"}],
+ *       "location": {"in": "reg", "key"} | {"in": "prf", "section"}}],
+ *     "accounts": [{"id", "name", "class": "pop3" | "imap" |
+ *       "mapi_service" | "ldap" | other text, "service_uid", "email",
+ *       "server", "user", "location"}],
+ *     "issues": [{"kind" ("store_without_section", "dangling_list_entry",
+ *       "two_default_stores"...), "key", "value", "line", "message"}]}]}`
+ *
+ * A `.prf` file has no users and one profile whose `user`, `sid`, `root`
+ * and `key` are null and whose `issues` are empty.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`.
+ *
+ * # Safety
+ *
+ * `set` must be NULL or a live handle; `json` NULL or writable.
+ */
+olk_status olk_profile_set_list_json(const struct olk_profile_set *set, char **json);
+
+/**
+ * Reads the Outlook profiles of an export in the `len` bytes at `bytes`:
+ * a `.reg` export (any encoding regedit writes; bad lines are skipped as
+ * regedit's import skips them) or, without a `.reg` header, a `.prf` file
+ * (Windows-1252, UTF-8 or UTF-16). The bytes are copied. The new handle
+ * is written to `*out`, to be released with `olk_profile_set_free`.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_PROFILE_SYNTAX` (neither a `.reg`
+ * export nor a `.prf` file with a `[General]`, `[Service List]` or
+ * `[Internet Account List]` section; a `.reg` encoding error),
+ * `OLK_PROFILE_TOO_LARGE`.
+ *
+ * # Safety
+ *
+ * `bytes` must be NULL or valid for reads of `len` bytes; `out` NULL or
+ * writable.
+ */
+olk_status olk_profile_set_parse(const uint8_t *bytes, size_t len, struct olk_profile_set **out);
 
 /**
  * Adds an empty `[path]` section at the end of the file unless importing

@@ -35,7 +35,9 @@
  * olkit::ManifestPolicy, Manifest, ManifestInstalled, ManifestPlan,
  * ManifestCheck (update manifests). KOC cache databases have no handle:
  * olkit::db_status, db_migrate (with an olkit::ProgressCallback) and
- * db_check.
+ * db_check. Outlook profiles: olkit::ProfileSet (a .reg export or .prf
+ * file read), olkit::profile_plan and olkit::ProfileConversion (KOC to
+ * KOFF, with an olkit::ServerProbe).
  */
 #ifndef OLKIT_HPP
 #define OLKIT_HPP
@@ -1245,6 +1247,229 @@ inline DbCheck db_check(const std::string &path, bool full = false) {
     result.ok = ok != 0;
     return result;
 }
+
+/* ---------------------------------------------------------------------------
+ * Outlook profiles (olk_profile_*): a .reg export or .prf file read into an
+ * olkit::ProfileSet, and the conversion of KOC profiles to KOFF, planned
+ * (profile_plan) or done (ProfileConversion::convert). Failures throw
+ * olkit::Error (OLK_PROFILE_SYNTAX, OLK_PROFILE_RULES,
+ * OLK_PROFILE_TOO_LARGE, OLK_PROFILE_FAILED, OLK_CANCELLED...).
+ */
+
+/** Outlook profiles read from a .reg export or a .prf file (olk_profile_set). */
+class ProfileSet : public Handle<olk_profile_set, olk_profile_set_free> {
+public:
+    /** Reads a .reg export or, without a .reg header, a .prf file. */
+    static ProfileSet parse(const std::vector<std::uint8_t> &data) {
+        return ProfileSet(call<olk_profile_set *>(olk_profile_set_parse, data.data(), data.size()));
+    }
+
+    /** The number of profiles, over all users and roots (1 for a .prf file). */
+    std::size_t count() const { return call<std::size_t>(olk_profile_set_count, get()); }
+
+    /** Users, profiles, services, accounts and issues as JSON (shape: olk_profile_set_list_json). */
+    std::string list_json() const { return call_string(olk_profile_set_list_json, get()); }
+
+private:
+    using Handle::Handle;
+};
+
+/** What the server probe is asked about (olk_profile_server_query). */
+struct ServerQuery {
+    std::string user;    /**< HKEY_CURRENT_USER, a SID, or "" for a .prf file */
+    std::string profile; /**< the profile's name */
+    std::optional<std::string> server; /**< std::nullopt: the profile names none */
+    std::uint32_t port = 0;            /**< 0: unknown */
+    std::optional<bool> ssl;           /**< std::nullopt: unknown */
+};
+
+/**
+ * The server check of a conversion: the server's version ("7.4.1") when it
+ * is reachable, std::nullopt when it is not. Called on the calling thread
+ * during the call only; an exception it throws cancels the call and is
+ * rethrown by it once olkit has returned.
+ */
+using ServerProbe = std::function<std::optional<std::string>(const ServerQuery &)>;
+
+/** Options of profile_plan and ProfileConversion::convert (olk_profile_options). */
+struct ProfileOptions {
+    /** A rules file replacing the built-in rules; std::nullopt: the built-in ones. */
+    std::optional<std::vector<std::uint8_t>> rules;
+    /** The profiles to convert; empty: every profile (or the default one). */
+    std::vector<std::string> profiles;
+    /** Only the default profile of each user (not together with profiles). */
+    bool default_only = false;
+    /** The one user to convert (a SID or a hive); std::nullopt: every user. */
+    std::optional<std::string> user;
+};
+
+/** The profile counts of a conversion. */
+struct ProfileCounts {
+    std::size_t converted = 0;
+    std::size_t blocked = 0; /**< a server older than the rules' minimum */
+    std::size_t already = 0; /**< already KOFF */
+};
+
+namespace detail {
+
+/** The userdata of probe_trampoline: the probe and what it threw. */
+struct ProbeContext {
+    const ServerProbe *probe = nullptr;
+    std::exception_ptr error;
+};
+
+/** The olk_profile_probe_cb that calls a ServerProbe; never throws. */
+inline std::int32_t probe_trampoline(void *userdata, const olk_profile_server_query *raw,
+                                     char *version_buf, std::size_t version_len) noexcept {
+    ProbeContext *context = static_cast<ProbeContext *>(userdata);
+    try {
+        ServerQuery query;
+        query.user = raw->user;
+        query.profile = raw->profile;
+        if (raw->server != nullptr) {
+            query.server = std::string(raw->server);
+        }
+        query.port = raw->port;
+        if (raw->ssl >= 0) {
+            query.ssl = raw->ssl != 0;
+        }
+        const std::optional<std::string> version = (*context->probe)(query);
+        if (!version) {
+            return 0;
+        }
+        if (version->size() >= version_len || version->find('\0') != std::string::npos) {
+            throw Error(OLK_INVALID_ARGUMENT, "the probe's server version does not fit in " +
+                                                  std::to_string(version_len - 1) + " bytes");
+        }
+        std::memcpy(version_buf, version->c_str(), version->size() + 1);
+        return 1;
+    } catch (...) {
+        context->error = std::current_exception();
+        return -1;
+    }
+}
+
+/** An olk_profile_options for options, valid while it and options live. */
+class RawProfileOptions {
+public:
+    explicit RawProfileOptions(const ProfileOptions &options) {
+        for (const std::string &name : options.profiles) {
+            names_.push_back(c_str(name));
+        }
+        raw_.struct_size = static_cast<std::uint32_t>(sizeof raw_);
+        if (options.rules) {
+            // A non-NULL pointer even for an empty file: "these rules", not "the built-in ones".
+            static const std::uint8_t empty = 0;
+            raw_.rules = options.rules->empty() ? &empty : options.rules->data();
+            raw_.rules_len = options.rules->size();
+        }
+        raw_.profiles = names_.empty() ? nullptr : names_.data();
+        raw_.profile_count = names_.size();
+        raw_.default_only = options.default_only ? 1 : 0;
+        raw_.user = options.user ? c_str(*options.user) : nullptr;
+    }
+    RawProfileOptions(const RawProfileOptions &) = delete;
+    RawProfileOptions &operator=(const RawProfileOptions &) = delete;
+
+    const olk_profile_options *get() const noexcept { return &raw_; }
+
+private:
+    std::vector<const char *> names_;
+    olk_profile_options raw_{};
+};
+
+/**
+ * Calls f(cb, userdata) with the trampoline of probe (NULL for an empty
+ * one), then rethrows what the probe threw, before the status is checked.
+ */
+template <typename F>
+void with_probe(const ServerProbe &probe, F f) {
+    ProbeContext context;
+    context.probe = &probe;
+    const olk_status status =
+        probe ? f(&probe_trampoline, static_cast<void *>(&context)) : f(nullptr, nullptr);
+    if (context.error) {
+        std::rethrow_exception(context.error);
+    }
+    check(status);
+}
+
+} // namespace detail
+
+/**
+ * The dry run of a conversion of the export in data (.reg or .prf): what
+ * would be converted and every change, as JSON (shape: olk_profile_plan).
+ */
+inline std::string profile_plan(const std::vector<std::uint8_t> &data,
+                                const ProfileOptions &options = ProfileOptions(),
+                                const ServerProbe &probe = ServerProbe()) {
+    const detail::RawProfileOptions raw(options);
+    OwnedString json; // owned before a probe's exception is rethrown
+    detail::with_probe(probe, [&](olk_profile_probe_cb cb, void *userdata) {
+        char *text = nullptr;
+        const olk_status status =
+            olk_profile_plan(data.data(), data.size(), raw.get(), cb, userdata, &text);
+        json.reset(text);
+        return status;
+    });
+    return take_string(json.release());
+}
+
+/** A conversion's result (olk_profile_conversion): converted and undo exports, report. */
+class ProfileConversion : public Handle<olk_profile_conversion, olk_profile_conversion_free> {
+public:
+    /**
+     * Converts the KOC profiles in scope of the export in data (.reg or
+     * .prf) to KOFF, touching nothing else.
+     */
+    static ProfileConversion convert(const std::vector<std::uint8_t> &data,
+                                     const ProfileOptions &options = ProfileOptions(),
+                                     const ServerProbe &probe = ServerProbe()) {
+        const detail::RawProfileOptions raw(options);
+        ProfileConversion conversion; // owns the handle before a probe's exception is rethrown
+        detail::with_probe(probe, [&](olk_profile_probe_cb cb, void *userdata) {
+            olk_profile_conversion *handle = nullptr;
+            const olk_status status =
+                olk_profile_convert(data.data(), data.size(), raw.get(), cb, userdata, &handle);
+            conversion = ProfileConversion(handle);
+            return status;
+        });
+        return conversion;
+    }
+
+    /** The converted export (a copy). */
+    std::vector<std::uint8_t> converted() const { return copy(olk_profile_conversion_converted); }
+
+    /** The undo export, which restores the original exactly (a copy). */
+    std::vector<std::uint8_t> undo() const { return copy(olk_profile_conversion_undo); }
+
+    /** The report as JSON (shape: olk_profile_plan). */
+    std::string report_json() const { return call_string(olk_profile_conversion_report_json, get()); }
+
+    /** The report as text for people. */
+    std::string report_text() const { return call_string(olk_profile_conversion_report_text, get()); }
+
+    ProfileCounts counts() const {
+        ProfileCounts counts;
+        check(olk_profile_conversion_counts(get(), &counts.converted, &counts.blocked,
+                                            &counts.already));
+        return counts;
+    }
+
+private:
+    using Handle::Handle;
+    ProfileConversion() noexcept = default;
+
+    using Borrow = olk_status (*)(const olk_profile_conversion *, const std::uint8_t **,
+                                  std::size_t *);
+    std::vector<std::uint8_t> copy(Borrow borrow) const {
+        const std::uint8_t *data = nullptr;
+        std::size_t len = 0;
+        check(borrow(get(), &data, &len));
+        return data == nullptr ? std::vector<std::uint8_t>()
+                               : std::vector<std::uint8_t>(data, data + len);
+    }
+};
 
 } // namespace olkit
 

@@ -25,6 +25,10 @@
 //   DbOutcomeKind, and Progress/ProgressHandler for olk_progress_cb): the KOC
 //   cache database's status, upgrade with progress and cancel, and check,
 //   over olk_db_*.
+// - ProfileSet, Profiles, ProfileConversion (with ProfileOptions,
+//   ProfileServerQuery, ProfileProbe, ProfileCounts): Outlook profiles of a
+//   .reg export or .prf file, and their KOC to KOFF conversion with a
+//   server probe, over olk_profile_*.
 //
 // Adding a handle type (RegFileHandle and RegFile below are the complete
 // version of this outline):
@@ -126,6 +130,10 @@ namespace Olkit
         public const int MsiInvalidValue = 3012;
         public const int MsiUnknownProduct = 3013;
         public const int MsiUnknownProperty = 3014;
+        public const int ProfileSyntax = 4000;
+        public const int ProfileRules = 4001;
+        public const int ProfileTooLarge = 4002;
+        public const int ProfileFailed = 4003;
         public const int DbNotOurs = 5000;
         public const int DbNewer = 5001;
         public const int DbBusy = 5002;
@@ -570,6 +578,63 @@ namespace Olkit
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern int olk_db_check(IntPtr path, byte full, out IntPtr json, out byte ok);
+
+        // olk_profile_* (olkit-profile-convert) and olk_profile_probe_cb.
+        // The options are always passed (ProfileOptionsNative with every
+        // field 0 is the default); the probe may be null, and must stay
+        // alive during the call (GC.KeepAlive after it).
+
+        /// <summary>olk_profile_probe_cb: query points to an
+        /// olk_profile_server_query (ProfileServerQueryNative); return 1
+        /// after writing the server's version, NUL-terminated UTF-8, into
+        /// versionBuf (versionLen bytes), 0 for unreachable, anything else
+        /// to cancel. It must not throw into olkit.</summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        public delegate int ProfileProbeCallback(IntPtr userdata, IntPtr query, IntPtr versionBuf,
+            UIntPtr versionLen);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_profile_set_parse([In] byte[] data, UIntPtr len, out ProfileSetHandle set);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void olk_profile_set_free(IntPtr set);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_profile_set_count(ProfileSetHandle set, out UIntPtr profiles);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_profile_set_list_json(ProfileSetHandle set, out IntPtr json);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_profile_plan([In] byte[] data, UIntPtr len, ref ProfileOptionsNative options,
+            ProfileProbeCallback probe, IntPtr userdata, out IntPtr planJson);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_profile_convert([In] byte[] data, UIntPtr len, ref ProfileOptionsNative options,
+            ProfileProbeCallback probe, IntPtr userdata, out ProfileConversionHandle conversion);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern void olk_profile_conversion_free(IntPtr conversion);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_profile_conversion_converted(ProfileConversionHandle conversion,
+            out IntPtr data, out UIntPtr len);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_profile_conversion_undo(ProfileConversionHandle conversion,
+            out IntPtr data, out UIntPtr len);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_profile_conversion_report_json(ProfileConversionHandle conversion,
+            out IntPtr json);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_profile_conversion_report_text(ProfileConversionHandle conversion,
+            out IntPtr text);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_profile_conversion_counts(ProfileConversionHandle conversion,
+            out UIntPtr converted, out UIntPtr blocked, out UIntPtr already);
     }
 
 
@@ -715,6 +780,48 @@ namespace Olkit
     public sealed class ManifestCheckHandle : OlkitHandle
     {
         protected override bool ReleaseHandle() { Native.olk_manifest_check_free(handle); return true; }
+    }
+
+    /// <summary>An olk_profile_set handle (released with olk_profile_set_free).</summary>
+    public sealed class ProfileSetHandle : OlkitHandle
+    {
+        protected override bool ReleaseHandle() { Native.olk_profile_set_free(handle); return true; }
+    }
+
+    /// <summary>An olk_profile_conversion handle (released with olk_profile_conversion_free).</summary>
+    public sealed class ProfileConversionHandle : OlkitHandle
+    {
+        protected override bool ReleaseHandle() { Native.olk_profile_conversion_free(handle); return true; }
+    }
+
+    /// <summary>olk_profile_server_query as the probe receives it (read it
+    /// with Marshal.PtrToStructure; the strings are UTF-8, Server may be
+    /// IntPtr.Zero).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ProfileServerQueryNative
+    {
+        public uint StructSize;
+        public IntPtr User;
+        public IntPtr Profile;
+        public IntPtr Server;
+        public uint Port;
+        public int Ssl;
+    }
+
+    /// <summary>olk_profile_options: set StructSize to
+    /// Marshal.SizeOf(typeof(ProfileOptionsNative)); Rules (RulesLen bytes)
+    /// IntPtr.Zero: the built-in rules; Profiles: an array of ProfileCount
+    /// UTF-8 strings; User UTF-8 or IntPtr.Zero.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ProfileOptionsNative
+    {
+        public uint StructSize;
+        public IntPtr Rules;
+        public UIntPtr RulesLen;
+        public IntPtr Profiles;
+        public UIntPtr ProfileCount;
+        public byte DefaultOnly;
+        public IntPtr User;
     }
 
     /// <summary>olk_manifest_environment as it crosses the ABI: set
@@ -2709,6 +2816,332 @@ namespace Olkit
                 byte ok;
                 Library.Check(Native.olk_db_check(p.Pointer, (byte)(full ? 1 : 0), out json, out ok));
                 return new DbCheckReport(ok != 0, Utf8.Take(json));
+            }
+        }
+    }
+    /// <summary>Outlook profiles read from a .reg export or a .prf file
+    /// (olk_profile_set).</summary>
+    public sealed class ProfileSet : OlkitObject<ProfileSetHandle>
+    {
+        private ProfileSet(ProfileSetHandle handle) : base(handle) { }
+
+        /// <summary>Reads a .reg export or, without a .reg header, a .prf file.</summary>
+        public static ProfileSet Parse(byte[] data)
+        {
+            if (data == null)
+            {
+                throw new ArgumentNullException("data");
+            }
+            ProfileSetHandle handle;
+            Library.Check(Native.olk_profile_set_parse(data, Sizes.Of(data.Length, "data"), out handle));
+            return new ProfileSet(handle);
+        }
+
+        /// <summary>The number of profiles, over all users and roots (1 for a .prf file).</summary>
+        public int Count
+        {
+            get { return Sizes.ToInt(Get<UIntPtr>(Native.olk_profile_set_count)); }
+        }
+
+        /// <summary>Users, profiles, services, accounts and issues as JSON
+        /// (shape: olk_profile_set_list_json).</summary>
+        public string ListJson()
+        {
+            return Utf8.Take(Get<IntPtr>(Native.olk_profile_set_list_json));
+        }
+    }
+
+    /// <summary>What the server probe is asked about (olk_profile_server_query).</summary>
+    public sealed class ProfileServerQuery
+    {
+        internal ProfileServerQuery(ProfileServerQueryNative raw)
+        {
+            User = Utf8.Read(raw.User);
+            Profile = Utf8.Read(raw.Profile);
+            Server = Utf8.Read(raw.Server);
+            Port = raw.Port;
+            Ssl = raw.Ssl < 0 ? (bool?)null : raw.Ssl != 0;
+        }
+
+        /// <summary>The user's hive as the export spells it; "" for a .prf file.</summary>
+        public string User { get; private set; }
+
+        public string Profile { get; private set; }
+
+        /// <summary>The server the KOC service names; null: none.</summary>
+        public string Server { get; private set; }
+
+        /// <summary>0: unknown.</summary>
+        public uint Port { get; private set; }
+
+        /// <summary>null: unknown.</summary>
+        public bool? Ssl { get; private set; }
+    }
+
+    /// <summary>The server check of a conversion: the server's version
+    /// ("7.4.1") when it is reachable, null when it is not. Called on the
+    /// calling thread during the call only; an exception it throws cancels
+    /// the call and is rethrown by it once olkit has returned.</summary>
+    public delegate string ProfileProbe(ProfileServerQuery query);
+
+    /// <summary>Options of Profiles.Plan and Profiles.Convert (olk_profile_options).</summary>
+    public sealed class ProfileOptions
+    {
+        /// <summary>A rules file replacing the built-in rules; null: the built-in ones.</summary>
+        public byte[] Rules;
+        /// <summary>The profiles to convert; null or empty: every profile (or the default one).</summary>
+        public string[] Profiles;
+        /// <summary>Only the default profile of each user (not together with Profiles).</summary>
+        public bool DefaultOnly;
+        /// <summary>The one user to convert (a SID or a hive); null: every user.</summary>
+        public string User;
+    }
+
+    /// <summary>The profile counts of a conversion.</summary>
+    public sealed class ProfileCounts
+    {
+        internal ProfileCounts(UIntPtr converted, UIntPtr blocked, UIntPtr already)
+        {
+            Converted = Sizes.ToInt(converted);
+            Blocked = Sizes.ToInt(blocked);
+            Already = Sizes.ToInt(already);
+        }
+
+        public int Converted { get; private set; }
+
+        /// <summary>A server older than the rules' minimum.</summary>
+        public int Blocked { get; private set; }
+
+        /// <summary>Already KOFF.</summary>
+        public int Already { get; private set; }
+    }
+
+    /// <summary>The result of Profiles.Convert (olk_profile_conversion):
+    /// the converted export, the undo export and the report.</summary>
+    public sealed class ProfileConversion : OlkitObject<ProfileConversionHandle>
+    {
+        internal ProfileConversion(ProfileConversionHandle handle) : base(handle) { }
+
+        delegate int Borrow(ProfileConversionHandle conversion, out IntPtr data, out UIntPtr len);
+
+        byte[] Copy(Borrow borrow)
+        {
+            IntPtr data;
+            UIntPtr len;
+            Library.Check(borrow(handle, out data, out len));
+            byte[] bytes = new byte[Sizes.ToInt(len)];
+            if (bytes.Length > 0)
+            {
+                Marshal.Copy(data, bytes, 0, bytes.Length);
+            }
+            return bytes;
+        }
+
+        /// <summary>The converted export (a copy).</summary>
+        public byte[] Converted
+        {
+            get { return Copy(Native.olk_profile_conversion_converted); }
+        }
+
+        /// <summary>The undo export, which restores the original exactly (a copy).</summary>
+        public byte[] Undo
+        {
+            get { return Copy(Native.olk_profile_conversion_undo); }
+        }
+
+        /// <summary>The report as JSON (shape: olk_profile_plan).</summary>
+        public string ReportJson()
+        {
+            return Utf8.Take(Get<IntPtr>(Native.olk_profile_conversion_report_json));
+        }
+
+        /// <summary>The report as text for people.</summary>
+        public string ReportText()
+        {
+            return Utf8.Take(Get<IntPtr>(Native.olk_profile_conversion_report_text));
+        }
+
+        public ProfileCounts Counts
+        {
+            get
+            {
+                UIntPtr converted, blocked, already;
+                Library.Check(Native.olk_profile_conversion_counts(handle, out converted, out blocked,
+                    out already));
+                return new ProfileCounts(converted, blocked, already);
+            }
+        }
+    }
+
+    /// <summary>The conversion of KOC profiles to KOFF (olk_profile_plan,
+    /// olk_profile_convert). Failures throw OlkitException
+    /// (Status.ProfileSyntax, ProfileRules, ProfileTooLarge, ProfileFailed,
+    /// Cancelled...).</summary>
+    public static class Profiles
+    {
+        /// <summary>options as olk_profile_options for the duration of a call.</summary>
+        sealed class OptionsArg : IDisposable
+        {
+            readonly IntPtr rules;
+            readonly IntPtr[] names;
+            readonly IntPtr array;
+            readonly IntPtr user;
+            public ProfileOptionsNative Raw;
+
+            public OptionsArg(ProfileOptions options)
+            {
+                options = options ?? new ProfileOptions();
+                string[] profiles = options.Profiles ?? new string[0];
+                names = new IntPtr[profiles.Length];
+                try
+                {
+                    if (options.Rules != null)
+                    {
+                        // Never IntPtr.Zero, even for an empty file: "these rules".
+                        rules = Marshal.AllocHGlobal(Math.Max(options.Rules.Length, 1));
+                        Marshal.Copy(options.Rules, 0, rules, options.Rules.Length);
+                    }
+                    for (int i = 0; i < profiles.Length; i++)
+                    {
+                        names[i] = Utf8.Alloc(profiles[i]);
+                    }
+                    if (names.Length > 0)
+                    {
+                        array = Marshal.AllocHGlobal(IntPtr.Size * names.Length);
+                        Marshal.Copy(names, 0, array, names.Length);
+                    }
+                    user = Utf8.Alloc(options.User);
+                }
+                catch
+                {
+                    Dispose();
+                    throw;
+                }
+                Raw = new ProfileOptionsNative
+                {
+                    StructSize = (uint)Marshal.SizeOf(typeof(ProfileOptionsNative)),
+                    Rules = rules,
+                    RulesLen = options.Rules == null ? UIntPtr.Zero : Sizes.Of(options.Rules.Length, "Rules"),
+                    Profiles = array,
+                    ProfileCount = Sizes.Of(names.Length, "Profiles"),
+                    DefaultOnly = (byte)(options.DefaultOnly ? 1 : 0),
+                    User = user,
+                };
+            }
+
+            public void Dispose()
+            {
+                Marshal.FreeHGlobal(rules);
+                foreach (IntPtr name in names)
+                {
+                    Marshal.FreeHGlobal(name);
+                }
+                Marshal.FreeHGlobal(array);
+                Marshal.FreeHGlobal(user);
+            }
+        }
+
+        /// <summary>The native probe of a ProfileProbe (null for null), and what it threw.</summary>
+        sealed class ProbeArg
+        {
+            public Exception Thrown;
+            public readonly Native.ProfileProbeCallback Callback;
+
+            public ProbeArg(ProfileProbe probe)
+            {
+                if (probe == null)
+                {
+                    return;
+                }
+                Callback = (userdata, query, versionBuf, versionLen) =>
+                {
+                    // Nothing may unwind into olkit's frames.
+                    try
+                    {
+                        var raw = (ProfileServerQueryNative)Marshal.PtrToStructure(query,
+                            typeof(ProfileServerQueryNative));
+                        string version = probe(new ProfileServerQuery(raw));
+                        if (version == null)
+                        {
+                            return 0;
+                        }
+                        byte[] bytes = Encoding.UTF8.GetBytes(version);
+                        if (bytes.Length >= (long)versionLen.ToUInt64() || Array.IndexOf(bytes, (byte)0) >= 0)
+                        {
+                            throw new OlkitException(Status.InvalidArgument,
+                                "the probe's server version does not fit in " + (versionLen.ToUInt64() - 1)
+                                + " bytes");
+                        }
+                        Marshal.Copy(bytes, 0, versionBuf, bytes.Length);
+                        Marshal.WriteByte(versionBuf, bytes.Length, 0);
+                        return 1;
+                    }
+                    catch (Exception e)
+                    {
+                        Thrown = e;
+                        return -1;
+                    }
+                };
+            }
+
+            /// <summary>Rethrows what the probe threw, then checks status.</summary>
+            public void Check(int status)
+            {
+                GC.KeepAlive(Callback);
+                if (Thrown != null)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(Thrown).Throw();
+                }
+                Library.Check(status);
+            }
+        }
+
+        /// <summary>The dry run of a conversion of the export in data (.reg
+        /// or .prf): what would be converted and every change, as JSON
+        /// (shape: olk_profile_plan).</summary>
+        public static string Plan(byte[] data, ProfileOptions options = null, ProfileProbe probe = null)
+        {
+            if (data == null)
+            {
+                throw new ArgumentNullException("data");
+            }
+            var p = new ProbeArg(probe);
+            using (var o = new OptionsArg(options))
+            {
+                IntPtr json;
+                int status = Native.olk_profile_plan(data, Sizes.Of(data.Length, "data"), ref o.Raw, p.Callback,
+                    IntPtr.Zero, out json);
+                string text = status == Status.Ok ? Utf8.Take(json) : null;
+                p.Check(status);
+                return text;
+            }
+        }
+
+        /// <summary>Converts the KOC profiles in scope of the export in data
+        /// (.reg or .prf) to KOFF, touching nothing else.</summary>
+        public static ProfileConversion Convert(byte[] data, ProfileOptions options = null, ProfileProbe probe = null)
+        {
+            if (data == null)
+            {
+                throw new ArgumentNullException("data");
+            }
+            var p = new ProbeArg(probe);
+            using (var o = new OptionsArg(options))
+            {
+                ProfileConversionHandle handle;
+                int status = Native.olk_profile_convert(data, Sizes.Of(data.Length, "data"), ref o.Raw, p.Callback,
+                    IntPtr.Zero, out handle);
+                var conversion = new ProfileConversion(handle);
+                try
+                {
+                    p.Check(status);
+                }
+                catch
+                {
+                    conversion.Dispose();
+                    throw;
+                }
+                return conversion;
             }
         }
     }

@@ -52,12 +52,14 @@ mod util;
 mod db;
 mod manifest;
 mod msi;
+mod profile;
 mod regfile;
 
 pub use db::*;
 pub use error::olk_last_error_message;
 pub use manifest::*;
 pub use msi::*;
+pub use profile::*;
 pub use progress::{olk_progress, olk_progress_cb};
 pub use regfile::*;
 pub use status::*;

@@ -39,6 +39,9 @@ use crate::msi::{
     OLK_MSI_SQL_INVALID, OLK_MSI_SQL_SYNTAX, OLK_MSI_TOO_LARGE, OLK_MSI_TYPE_MISMATCH,
     OLK_MSI_UNKNOWN_PRODUCT, OLK_MSI_UNKNOWN_PROPERTY, OLK_MSI_UNSUPPORTED_CODEPAGE,
 };
+use crate::profile::{
+    OLK_PROFILE_FAILED, OLK_PROFILE_RULES, OLK_PROFILE_SYNTAX, OLK_PROFILE_TOO_LARGE,
+};
 use crate::regfile::{
     OLK_REG_BAD_DATA, OLK_REG_BAD_HEADER, OLK_REG_ENCODING, OLK_REG_INVALID_KEY_PATH,
     OLK_REG_INVALID_VALUE_NAME, OLK_REG_NOT_FOUND, OLK_REG_SYNTAX, OLK_REG_TOO_LARGE,
@@ -141,6 +144,12 @@ pub fn describe(status: olk_status) -> &'static CStr {
         OLK_MSI_INVALID_VALUE => c"a version, GUID, Template or language list is malformed",
         OLK_MSI_UNKNOWN_PRODUCT => c"the product is not registered in that context",
         OLK_MSI_UNKNOWN_PROPERTY => c"the product has no such property",
+        OLK_PROFILE_SYNTAX => {
+            c"the profile export is neither a readable .reg export nor a .prf file"
+        }
+        OLK_PROFILE_RULES => c"the conversion rules file is malformed",
+        OLK_PROFILE_TOO_LARGE => c"the profile export is over a size or count limit",
+        OLK_PROFILE_FAILED => c"the conversion cannot be written into the export",
         OLK_DB_NOT_OURS => c"not a database of this application (another application_id)",
         OLK_DB_NEWER => c"the database's format is newer than this olkit knows",
         OLK_DB_BUSY => c"the database is busy (another migration or program holds it)",
@@ -169,6 +178,7 @@ mod tests {
             OLK_REG_BAD_HEADER..=OLK_REG_BAD_DATA,
             OLK_MANIFEST_FORMAT..=OLK_MANIFEST_DESTINATION_EXISTS,
             OLK_MSI_CONTAINER..=OLK_MSI_UNKNOWN_PROPERTY,
+            OLK_PROFILE_SYNTAX..=OLK_PROFILE_FAILED,
             OLK_DB_NOT_OURS..=OLK_DB_FAILED,
         ];
         for code in ranges.into_iter().flatten() {
@@ -184,6 +194,8 @@ mod tests {
             2999,
             OLK_MSI_UNKNOWN_PROPERTY + 1,
             3999,
+            OLK_PROFILE_FAILED + 1,
+            4999,
             OLK_DB_FAILED + 1,
             5999,
             i32::MAX,

@@ -20,7 +20,9 @@
 //! made for this run by python3 and minisign (see
 //! [`Harness::manifest_fixtures`]), and `OLKIT_DB_FIXTURES` set to the
 //! cache databases made for this test (see [`Harness::db_fixtures`]; each
-//! test gets its own, and the programs copy them before changing them).
+//! test gets its own, and the programs copy them before changing them),
+//! and `OLKIT_PROFILE_FIXTURES` set to a copy of olkit-profile-convert's
+//! profile fixtures (see [`Harness::profile_fixtures`]).
 //! Shared helpers:
 //! `tests/c/check.h` (C, and the CHECK macros of C++), `tests/cpp/check.hpp`,
 //! `tests/dotnet/Check.cs`. New handle types add test files; this harness
@@ -369,6 +371,38 @@ impl Harness {
         dir
     }
 
+    /// Copies, into `<out>/profile`, the profile exports of the profile
+    /// tests (tests/*/test_profile.*): olkit-profile-convert's fixtures
+    /// (crates/profile-convert/tests/fixtures), written as regedit writes
+    /// exports by that crate's fixture builder and checked by its tests:
+    /// `kerio-one-user.reg` (profile "Kerio": KOC on mail.example.com +
+    /// Exchange + PST + IMAP/POP3/LDAP accounts; profile "Outlook": a PST),
+    /// `two-users-both-roots.reg`, `damaged.reg`, and the `.prf` files
+    /// (`koc.prf`, `imap.prf`, ...). The programs find the directory in
+    /// `OLKIT_PROFILE_FIXTURES`.
+    fn profile_fixtures(&self) -> PathBuf {
+        let dir = self.out.join("profile");
+        std::fs::create_dir_all(&dir).unwrap();
+        let source = self.root.join("crates/profile-convert/tests/fixtures");
+        for sub in [source.clone(), source.join("prf")] {
+            for entry in std::fs::read_dir(&sub).unwrap() {
+                let path = entry.unwrap().path();
+                let ext = path.extension().and_then(|e| e.to_str());
+                if path.is_file() && matches!(ext, Some("reg" | "prf")) {
+                    std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+                }
+            }
+        }
+        for needed in ["kerio-one-user.reg", "koc.prf"] {
+            assert!(
+                dir.join(needed).is_file(),
+                "{needed} missing in {}",
+                source.display()
+            );
+        }
+        dir
+    }
+
     fn include_dir(&self) -> PathBuf {
         self.root.join("include")
     }
@@ -435,6 +469,7 @@ impl Harness {
         let msi_fixtures = self.msi_fixtures();
         let manifest_fixtures = self.manifest_fixtures();
         let db_fixtures = self.db_fixtures();
+        let profile_fixtures = self.profile_fixtures();
         for exe in programs {
             let mut cmd = match &valgrind {
                 Some(valgrind) => {
@@ -454,7 +489,8 @@ impl Harness {
                 .env("OLKIT_SOURCE_DIR", &self.root)
                 .env("OLKIT_MSI_FIXTURES", &msi_fixtures)
                 .env("OLKIT_MANIFEST_FIXTURES", &manifest_fixtures)
-                .env("OLKIT_DB_FIXTURES", &db_fixtures);
+                .env("OLKIT_DB_FIXTURES", &db_fixtures)
+                .env("OLKIT_PROFILE_FIXTURES", &profile_fixtures);
             expect_all_passed(cmd);
         }
     }
@@ -767,6 +803,7 @@ fn dotnet_programs_pass_on_mono() {
     let msi_fixtures = h.msi_fixtures();
     let manifest_fixtures = h.manifest_fixtures();
     let db_fixtures = h.db_fixtures();
+    let profile_fixtures = h.profile_fixtures();
     for src in programs {
         let exe = h.out.join(src.file_stem().unwrap()).with_extension("exe");
         let mut cmd = Command::new(&mcs);
@@ -785,6 +822,7 @@ fn dotnet_programs_pass_on_mono() {
             .env("OLKIT_MSI_FIXTURES", &msi_fixtures)
             .env("OLKIT_MANIFEST_FIXTURES", &manifest_fixtures)
             .env("OLKIT_DB_FIXTURES", &db_fixtures)
+            .env("OLKIT_PROFILE_FIXTURES", &profile_fixtures)
             .env("OLKIT_EXPECTED_VERSION", env!("CARGO_PKG_VERSION"))
             .env(
                 "OLKIT_TEST_PANIC",
