@@ -209,6 +209,21 @@ static void test_set(void) {
     olk_string_free(json);
     olk_profile_set_free(set);
 
+    /* A damaged export: its graph issues, each with its key and line. */
+    {
+        bytes damaged = fixture("damaged.reg");
+        set = NULL;
+        CHECK_STATUS(olk_profile_set_parse(damaged.data, damaged.len, &set), OLK_OK);
+        json = NULL;
+        CHECK_STATUS(olk_profile_set_list_json(set, &json), OLK_OK);
+        CHECK(contains(json, "\"kind\":\"store_without_section\",\"line\":"));
+        CHECK(contains(json, "0badc0de0badc0de0badc0de00000001"));
+        CHECK(contains(json, "\"kind\":\"two_default_stores\""));
+        olk_string_free(json);
+        olk_profile_set_free(set);
+        bytes_free(damaged);
+    }
+
     /* Neither: a syntax error, nothing written. */
     set = (olk_profile_set *)&count;
     CHECK_STATUS(olk_profile_set_parse((const uint8_t *)"hello\n", 6, &set), OLK_PROFILE_SYNTAX);
@@ -237,6 +252,9 @@ static void test_plan(void) {
     CHECK(contains(json, "\"changes\":[{"));
     CHECK(contains(json, "\"action\":\""));
     CHECK(strstr(json, "\"outcome\":\"blocked\"") == NULL);
+    /* The KOC service's password blob (0x67f0) is never shown. */
+    CHECK(strstr(json, "072c5176") == NULL && strstr(json, "07,2c,51") == NULL &&
+          strstr(json, "07 2c 51") == NULL);
     olk_string_free(json);
 
     /* Unreachable: converted, the server's configuration left to finish. */
