@@ -825,7 +825,6 @@ fn convert_fails_with_code_1_when_it_cannot_write() {
 }
 
 #[test]
-#[ignore = "olkit-profile-convert's .prf conversion is still a stub (459f16a)"]
 fn convert_prf() {
     let dir = tempfile::tempdir().unwrap();
     let input = copy(dir.path(), "prf/koc.prf");
