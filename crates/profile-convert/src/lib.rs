@@ -5,7 +5,51 @@
 //! conversion of Kerio Outlook Connector (KOC) profiles to the Offline
 //! Edition (KOFF) that leaves every other line of the export as it was.
 //!
-//! (Being built: issue 6.)
+//! What counts as KOC and what KOFF needs is data: a rules file (built in:
+//! [`BUILTIN_RULES`], documented in `docs/profile-rules.md`), replaceable
+//! by the caller. The server check is the caller's: a probe says whether
+//! Kerio MailServer is reachable and which version it runs.
+//!
+//! ```
+//! use olkit_profile_convert::{
+//!     convert, ConvertOptions, ProfileOutcome, ProfileScope, ProfileSet, Rules, ServerStatus,
+//!     UserScope,
+//! };
+//!
+//! let export = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/koc-profiles.reg"))?;
+//!
+//! // The model: users, profiles, services and accounts.
+//! let set = ProfileSet::parse(&export)?;
+//! for (_user, _root, profile) in set.profiles() {
+//!     for service in profile.services() {
+//!         println!("{}: {:?} ({:?})", profile.name, service.name, service.dll);
+//!     }
+//!     assert!(profile.validate().is_empty());
+//! }
+//!
+//! // The conversion, with the server down: converted, configuration to finish later.
+//! let rules = Rules::builtin();
+//! let mut probe = |_: &olkit_profile_convert::ServerQuery<'_>| ServerStatus::Unreachable {
+//!     reason: "no answer on port 443".into(),
+//! };
+//! let mut options = ConvertOptions {
+//!     rules: &rules,
+//!     profiles: ProfileScope::All,
+//!     users: UserScope::All,
+//!     probe: &mut probe,
+//! };
+//! let conversion = convert(&export, &mut options)?;
+//! let kerio = conversion.plan.profiles.iter().find(|p| p.profile == "Kerio").expect("listed");
+//! assert_eq!(kerio.outcome, ProfileOutcome::Converted { server_configured: false });
+//! assert!(!kerio.finish_later.is_empty());
+//! // `converted` is imported with `reg import`; `undo` restores the original.
+//! assert_ne!(conversion.converted, export);
+//!
+//! // Converting again changes nothing.
+//! let again = convert(&conversion.converted, &mut options)?;
+//! assert!(again.plan.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
