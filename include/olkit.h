@@ -3073,11 +3073,11 @@ olk_status olk_profile_convert(const uint8_t *bytes,
  * `userdata` once per KOC profile in scope, as `olk_profile_probe_cb`
  * describes.
  *
- * The JSON: `{"kind": "reg" | "prf", "profiles": [{"user", "root",
- * "profile", "outcome": {"outcome": "converted", "server_configured"} |
- * {"outcome": "already_koff"} | {"outcome": "no_koc"} | {"outcome":
- * "blocked", "reason"} | {"outcome": "out_of_scope"}, "finish_later":
- * [what still needs the server, and where to finish it]}], "changes":
+ * The JSON: `{"kind": "reg" | "prf", "profiles": [{"user" (the hive;
+ * "" for a .prf), "root", "profile", "outcome": "converted" (with
+ * "server_configured": true or false) | "already_koff" | "no_koc" |
+ * "blocked" (with "reason") | "out_of_scope", "finish_later": [what
+ * still needs the server, and where to finish it]}], "changes":
  * [{"key" (registry key or .prf section), "value" (null: the key
  * itself), "action": "add_key" | "delete_key" | "add" | "set" |
  * "delete", "old", "new" (display text; "<secret>" for secrets)}]}`.

@@ -64,7 +64,8 @@ impl From<Error> for FfiError {
             | Error::MapiValue { .. }
             | Error::Prf { .. } => OLK_PROFILE_SYNTAX,
             Error::Rules { .. } => OLK_PROFILE_RULES,
-            // Edits that failed (PrfEdit, the .reg writer's errors), and
+            Error::Convert { .. } | Error::PrfEdit { .. } => OLK_PROFILE_FAILED,
+            // The .reg writer's other errors (an edit it cannot write), and
             // variants added to the library later (`Error` is
             // #[non_exhaustive]).
             _ => OLK_PROFILE_FAILED,
@@ -718,11 +719,11 @@ pub unsafe extern "C" fn olk_profile_set_list_json(
 /// `userdata` once per KOC profile in scope, as `olk_profile_probe_cb`
 /// describes.
 ///
-/// The JSON: `{"kind": "reg" | "prf", "profiles": [{"user", "root",
-/// "profile", "outcome": {"outcome": "converted", "server_configured"} |
-/// {"outcome": "already_koff"} | {"outcome": "no_koc"} | {"outcome":
-/// "blocked", "reason"} | {"outcome": "out_of_scope"}, "finish_later":
-/// [what still needs the server, and where to finish it]}], "changes":
+/// The JSON: `{"kind": "reg" | "prf", "profiles": [{"user" (the hive;
+/// "" for a .prf), "root", "profile", "outcome": "converted" (with
+/// "server_configured": true or false) | "already_koff" | "no_koc" |
+/// "blocked" (with "reason") | "out_of_scope", "finish_later": [what
+/// still needs the server, and where to finish it]}], "changes":
 /// [{"key" (registry key or .prf section), "value" (null: the key
 /// itself), "action": "add_key" | "delete_key" | "add" | "set" |
 /// "delete", "old", "new" (display text; "<secret>" for secrets)}]}`.

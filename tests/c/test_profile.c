@@ -456,6 +456,35 @@ static void test_rules(void) {
     bytes_free(reg);
 }
 
+static void test_prf(void) {
+    bytes prf = fixture("koc.prf");
+    probe_state p = new_probe(1, "7.4.1");
+    olk_profile_conversion *conv = convert_of(prf, NULL, &p);
+    olk_profile_set *set = NULL;
+    bytes converted;
+    char *json = NULL;
+
+    CHECK(p.calls == 1 && strcmp(p.profile, "Kerio") == 0 && strcmp(p.user, "") == 0);
+    CHECK(strcmp(p.server, "mail.kerio.example") == 0);
+    CHECK(p.ssl == 1);
+    CHECK(counts_of(conv).converted == 1);
+    converted = converted_of(conv);
+    CHECK(converted.len > 0 && !same_bytes(converted.data, converted.len, prf.data, prf.len));
+    CHECK_STATUS(olk_profile_conversion_report_json(conv, &json), OLK_OK);
+    CHECK(contains(json, "\"kind\":\"prf\""));
+    olk_string_free(json);
+    /* Still a .prf file. */
+    CHECK_STATUS(olk_profile_set_parse(converted.data, converted.len, &set), OLK_OK);
+    json = NULL;
+    CHECK_STATUS(olk_profile_set_list_json(set, &json), OLK_OK);
+    CHECK(contains(json, "\"kind\":\"prf\""));
+    olk_string_free(json);
+    olk_profile_set_free(set);
+    bytes_free(converted);
+    olk_profile_conversion_free(conv);
+    bytes_free(prf);
+}
+
 static void test_arguments(void) {
     bytes reg = fixture("kerio-one-user.reg");
     olk_profile_options options = default_options();
@@ -550,6 +579,7 @@ int main(void) {
     test_convert();
     test_scope();
     test_rules();
+    test_prf();
     test_arguments();
     return check_summary();
 }

@@ -201,6 +201,22 @@ void test_scope_and_rules() {
     CHECK_THROWS(olkit::profile_plan(reg, options), OLK_PROFILE_RULES, "options.rules");
 }
 
+void test_prf() {
+    const Bytes prf = fixture("koc.prf");
+    Recorder r;
+    r.version = "7.0.0";
+    const olkit::ProfileConversion conv =
+        olkit::ProfileConversion::convert(prf, olkit::ProfileOptions(), r.probe());
+    CHECK(r.queries.size() == 1);
+    if (!r.queries.empty()) {
+        CHECK(r.queries.front().server == std::optional<std::string>("mail.kerio.example"));
+        CHECK(r.queries.front().ssl == std::optional<bool>(true));
+    }
+    CHECK(conv.counts().converted == 1);
+    CHECK(conv.converted() != prf);
+    CHECK(contains(conv.report_json(), "\"kind\":\"prf\""));
+}
+
 void test_arguments() {
     const Bytes reg = fixture("kerio-one-user.reg");
     olk_profile_options raw{};
@@ -227,6 +243,7 @@ int main() {
         {test_plan, "plan"},
         {test_convert, "convert"},
         {test_scope_and_rules, "scope_and_rules"},
+        {test_prf, "prf"},
         {test_arguments, "arguments"},
     });
 }

@@ -10,7 +10,7 @@
 // (a cancel, rethrown), the conversion (converted bytes that differ, an
 // undo export that Olkit.RegFile reads, "already KOFF" on the converted
 // export), scope options, caller rules good and bad (Status.ProfileRules
-// with its line), NULL arguments and a struct_size too small through the
+// with its line), a .prf conversion, NULL arguments and a struct_size too small through the
 // raw declarations. Built with mcs and run with mono by
 // ffi/tests/languages.rs.
 using System;
@@ -211,6 +211,29 @@ static class TestProfile
         Check.Throws(Status.ProfileRules, "options.rules", () => Profiles.Plan(reg, new ProfileOptions { Rules = bad }));
     }
 
+    static void TestPrf()
+    {
+        byte[] prf = Fixture("koc.prf");
+        var r = new Recorder { Version = "7.0.0" };
+        using (ProfileConversion conv = Profiles.Convert(prf, null, r.Probe()))
+        {
+            Check.Equal(1, r.Queries.Count);
+            if (r.Queries.Count == 1)
+            {
+                Check.Equal("mail.kerio.example", r.Queries[0].Server);
+                Check.Equal((bool?)true, r.Queries[0].Ssl);
+                Check.Equal("", r.Queries[0].User);
+            }
+            Check.Equal(1, conv.Counts.Converted);
+            Check.True(!Same(prf, conv.Converted), "the converted file differs");
+            Contains(conv.ReportJson(), "\"kind\":\"prf\"");
+            using (ProfileSet set = ProfileSet.Parse(conv.Converted))
+            {
+                Contains(set.ListJson(), "\"kind\":\"prf\"");
+            }
+        }
+    }
+
     static void TestArguments()
     {
         byte[] reg = Fixture("kerio-one-user.reg");
@@ -241,6 +264,6 @@ static class TestProfile
 
     static int Main()
     {
-        return Check.Run(TestCodes, TestSet, TestPlan, TestConvert, TestScopeAndRules, TestArguments);
+        return Check.Run(TestCodes, TestSet, TestPlan, TestConvert, TestScopeAndRules, TestPrf, TestArguments);
     }
 }
