@@ -31,6 +31,9 @@
 
 #define SID_A "S-1-5-21-1004336348-1177238915-682003330-1001"
 #define SID_B "S-1-5-21-1004336348-1177238915-682003330-1002"
+#define KOC_SERVICE \
+    "HKEY_CURRENT_USER\\Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles\\Kerio\\" \
+    "6e1c2a0b9f3d4e8aa1b2c3d4e5f60718"
 
 static bytes fixture(const char *name) { return read_file(env_path("OLKIT_PROFILE_FIXTURES", name)); }
 
@@ -145,6 +148,25 @@ static bytes converted_of(const olk_profile_conversion *conv) {
     return copy;
 }
 
+/* The data of value `name` of `key` in the .reg export `export` (free with
+   olk_bytes_free via bytes_free_olk); {NULL, 0} (reported) if absent. */
+static bytes reg_value(const uint8_t *export, size_t export_len, const char *key, const char *name) {
+    olk_reg_file *file = NULL;
+    bytes value = {NULL, 0};
+    uint32_t type = 0;
+    CHECK_STATUS(olk_reg_file_parse(export, export_len, 0, 0, &file), OLK_OK);
+    CHECK_STATUS(olk_reg_file_get_value(file, key, name, &type, &value.data, &value.len), OLK_OK);
+    olk_reg_file_free(file);
+    return value;
+}
+
+static int value_is(bytes value, const char *expected, size_t expected_len) {
+    int same = value.data != NULL &&
+               same_bytes(value.data, value.len, (const uint8_t *)expected, expected_len);
+    olk_bytes_free(value.data, value.len);
+    return same;
+}
+
 static void test_codes(void) {
     CHECK(OLK_PROFILE_SYNTAX == 4000 && OLK_PROFILE_RULES == 4001 &&
           OLK_PROFILE_TOO_LARGE == 4002 && OLK_PROFILE_FAILED == 4003);
@@ -223,6 +245,9 @@ static void test_set(void) {
         olk_profile_set_free(set);
         bytes_free(damaged);
     }
+
+    /* Nothing at all: a syntax error too. */
+    CHECK_STATUS(olk_profile_set_parse(NULL, 0, &set), OLK_PROFILE_SYNTAX);
 
     /* Neither: a syntax error, nothing written. */
     set = (olk_profile_set *)&count;
@@ -320,6 +345,18 @@ static void test_convert(void) {
     CHECK_STATUS(olk_reg_file_format(undo_file, &format), OLK_OK);
     CHECK(format == OLK_REG_FORMAT_REGEDIT5);
     olk_reg_file_free(undo_file);
+    /* The service is KERIO_KOFF in the converted export (PR_SERVICE_NAME,
+       PT_STRING8) and KERIO_KOC again in the undo export; its password blob
+       (0x67f0) is carried over byte for byte. */
+    CHECK(value_is(reg_value(converted.data, converted.len, KOC_SERVICE, "001e3d09"), "KERIO_KOFF", 11));
+    CHECK(value_is(reg_value(undo, undo_len, KOC_SERVICE, "001e3d09"), "KERIO_KOC", 10));
+    {
+        bytes before = reg_value(reg.data, reg.len, KOC_SERVICE, "010267f0");
+        bytes after = reg_value(converted.data, converted.len, KOC_SERVICE, "010267f0");
+        CHECK(before.len > 0 && same_bytes(after.data, after.len, before.data, before.len));
+        olk_bytes_free(before.data, before.len);
+        olk_bytes_free(after.data, after.len);
+    }
     /* The report, as JSON and as text. */
     CHECK_STATUS(olk_profile_conversion_report_json(conv, &json), OLK_OK);
     CHECK(contains(json, "\"outcome\":\"converted\""));

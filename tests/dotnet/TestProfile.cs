@@ -181,11 +181,11 @@ static class TestProfile
             Contains(twice.ReportJson(), "\"outcome\":\"already_koff\"");
         }
         var old = new Recorder { Version = "6.0.0" };
-        using (ProfileConversion blocked = Profiles.Convert(reg, null, old.Probe()))
-        {
-            Check.Equal(1, blocked.Counts.Blocked);
-            Check.True(Same(reg, blocked.Converted), "a blocked profile leaves the export as it was");
-        }
+        ProfileConversion blocked = Profiles.Convert(reg, null, old.Probe());
+        Check.Equal(1, blocked.Counts.Blocked);
+        Check.True(Same(reg, blocked.Converted), "a blocked profile leaves the export as it was");
+        Contains(blocked.ReportJson(), "\"outcome\":\"blocked\"");
+        Check.Disposes(blocked, () => { var unused = blocked.Undo; });
     }
 
     static void TestScopeAndRules()
