@@ -975,7 +975,12 @@ pub unsafe extern "C" fn olk_profile_conversion_counts(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, reason = "tests")]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests"
+)]
 mod tests {
     use super::*;
     use crate::status::describe;
@@ -999,6 +1004,93 @@ mod tests {
             read_version(b"a\xff\0").unwrap_err().status(),
             crate::status::OLK_INVALID_UTF8
         );
+    }
+
+    /// The two KOC fixtures in one export (text, UTF-8): profile "Kerio"
+    /// of HKEY_CURRENT_USER and profile "Work" of the first SID.
+    fn two_koc_profiles() -> Vec<u8> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../crates/profile-convert/tests/fixtures");
+        let text = |name: &str| {
+            let bytes = std::fs::read(dir.join(name)).unwrap();
+            let units: Vec<u16> = bytes
+                .chunks_exact(2)
+                .skip(1) // the byte order mark
+                .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+                .collect();
+            String::from_utf16(&units).unwrap()
+        };
+        let first = text("kerio-one-user.reg");
+        let second = text("two-users-both-roots.reg");
+        let body = second.split_once("\r\n").unwrap().1;
+        format!("{first}{body}").into_bytes()
+    }
+
+    /// Answers reachable 7.4.1 to the first `cancel_after` queries, then
+    /// cancels (returns 2), counting its calls in the `usize` userdata.
+    unsafe extern "C" fn counting_probe(
+        userdata: *mut c_void,
+        _query: *const olk_profile_server_query,
+        version_buf: *mut c_char,
+        version_len: usize,
+    ) -> i32 {
+        // SAFETY: the tests pass a `(usize, usize)` (calls, cancel_after).
+        let state = unsafe { &mut *userdata.cast::<(usize, usize)>() };
+        state.0 += 1;
+        if state.0 > state.1 {
+            return 2;
+        }
+        assert!(version_len >= VERSION_BUF_LEN);
+        // SAFETY: olkit gives `version_len` (>= 6) writable bytes.
+        unsafe { ptr::copy_nonoverlapping(c"7.4.1".as_ptr(), version_buf, 6) };
+        1
+    }
+
+    #[test]
+    fn every_koc_profile_is_asked_once_and_a_cancel_stops_the_questions() {
+        let export = two_koc_profiles();
+        let mut state = (0_usize, usize::MAX);
+        let mut json: *mut c_char = ptr::null_mut();
+        // SAFETY: valid buffers and locals; `counting_probe` takes the state.
+        let status = unsafe {
+            olk_profile_plan(
+                export.as_ptr(),
+                export.len(),
+                ptr::null(),
+                Some(counting_probe),
+                (&raw mut state).cast(),
+                &mut json,
+            )
+        };
+        assert_eq!(status, crate::status::OLK_OK);
+        assert_eq!(state.0, 2);
+        // SAFETY: a string returned by olkit.
+        let text = unsafe { CStr::from_ptr(json) }.to_str().unwrap().to_owned();
+        // SAFETY: returned by olkit, freed once.
+        unsafe { crate::util::olk_string_free(json) };
+        assert_eq!(
+            text.matches("\"outcome\":\"converted\"").count(),
+            2,
+            "{text}"
+        );
+
+        // Cancelled at the first question: asked once, nothing written.
+        let mut state = (0_usize, 0_usize);
+        let mut conversion: *mut olk_profile_conversion = ptr::null_mut();
+        // SAFETY: as above.
+        let status = unsafe {
+            olk_profile_convert(
+                export.as_ptr(),
+                export.len(),
+                ptr::null(),
+                Some(counting_probe),
+                (&raw mut state).cast(),
+                &mut conversion,
+            )
+        };
+        assert_eq!(status, OLK_CANCELLED);
+        assert_eq!(state.0, 1);
+        assert!(conversion.is_null());
     }
 
     #[test]
