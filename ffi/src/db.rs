@@ -30,7 +30,7 @@ use crate::boundary::boundary;
 use crate::error::FfiError;
 use crate::progress::{olk_progress_cb, struct_size, ProgressCallback, Report};
 use crate::status::{olk_status, OLK_CANCELLED, OLK_IO};
-use crate::util::{c_string, optional_str_arg, path_arg, Out};
+use crate::util::{c_string, check_struct_size, optional_str_arg, path_arg, Out};
 
 /// The file is a SQLite database of another application (its
 /// `application_id` is not the KOC cache's), or an empty file. It was not
@@ -237,26 +237,6 @@ impl DbOptions {
             ..MigrateOptions::default()
         }
     }
-}
-
-/// Checks that the struct at `ptr` (not NULL), named `name`, says it is at
-/// least `size_of::<T>()` bytes.
-///
-/// # Safety
-///
-/// `ptr` must point to a readable, aligned `uint32_t struct_size`.
-unsafe fn check_struct_size<T>(ptr: *const T, name: &str, c_type: &str) -> Result<(), FfiError> {
-    // SAFETY: every version of the ABI's structs starts with `uint32_t
-    // struct_size`, which the caller guarantees is readable and aligned.
-    let size = unsafe { ptr.cast::<u32>().read() };
-    let needed = struct_size::<T>();
-    if size < needed {
-        return Err(FfiError::invalid_argument(format!(
-            "argument `{name}`: struct_size is {size}, at least {needed} \
-             (sizeof({c_type})) is needed"
-        )));
-    }
-    Ok(())
 }
 
 /// Reads the options argument `options`: NULL gives the defaults.

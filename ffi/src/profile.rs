@@ -35,7 +35,8 @@ use crate::error::FfiError;
 use crate::progress::struct_size;
 use crate::status::{olk_status, OLK_CANCELLED, OLK_IO};
 use crate::util::{
-    bytes_arg, c_string, export, free_handle, handle_arg, optional_str_arg, slice_arg, str_arg, Out,
+    bytes_arg, c_string, check_struct_size, export, free_handle, handle_arg, optional_str_arg,
+    slice_arg, str_arg, Out,
 };
 
 /// The export cannot be read: neither a `.reg` export nor a `.prf` file,
@@ -181,26 +182,6 @@ const VERSION_BUF_LEN: usize = 64;
 
 // ---------------------------------------------------------------------------
 // Helpers
-
-/// Checks that the struct at `ptr` (not NULL), named `name`, says it is at
-/// least `size_of::<T>()` bytes.
-///
-/// # Safety
-///
-/// `ptr` must point to a readable, aligned `uint32_t struct_size`.
-unsafe fn check_struct_size<T>(ptr: *const T, name: &str, c_type: &str) -> Result<(), FfiError> {
-    // SAFETY: every version of the ABI's structs starts with `uint32_t
-    // struct_size`, which the caller guarantees is readable and aligned.
-    let size = unsafe { ptr.cast::<u32>().read() };
-    let needed = struct_size::<T>();
-    if size < needed {
-        return Err(FfiError::invalid_argument(format!(
-            "argument `{name}`: struct_size is {size}, at least {needed} \
-             (sizeof({c_type})) is needed"
-        )));
-    }
-    Ok(())
-}
 
 /// The options of one call, read from an `olk_profile_options`.
 struct CallOptions {

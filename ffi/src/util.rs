@@ -511,6 +511,30 @@ pub unsafe extern "C" fn olk_bytes_free(ptr: *mut u8, len: usize) {
     });
 }
 
+/// Checks that the struct at `ptr` (not NULL), named `name`, says it is at
+/// least `size_of::<T>()` bytes.
+///
+/// # Safety
+///
+/// `ptr` must point to a readable, aligned `uint32_t struct_size`.
+pub(crate) unsafe fn check_struct_size<T>(
+    ptr: *const T,
+    name: &str,
+    c_type: &str,
+) -> Result<(), FfiError> {
+    // SAFETY: every version of the ABI's structs starts with `uint32_t
+    // struct_size`, which the caller guarantees is readable and aligned.
+    let size = unsafe { ptr.cast::<u32>().read() };
+    let needed = crate::progress::struct_size::<T>();
+    if size < needed {
+        return Err(FfiError::invalid_argument(format!(
+            "argument `{name}`: struct_size is {size}, at least {needed} \
+             (sizeof({c_type})) is needed"
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 mod tests {
