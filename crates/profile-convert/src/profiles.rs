@@ -433,6 +433,9 @@ impl ProfileSet {
 /// Upper-cases each character on its own, as Windows compares key and
 /// value names.
 pub(crate) fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_uppercase();
+    }
     text.chars()
         .map(|c| {
             let mut upper = c.to_uppercase();

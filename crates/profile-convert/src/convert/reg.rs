@@ -1,6 +1,8 @@
 //! The conversion of a `.reg` export: edits through olkit-regfile, which
 //! rewrites only the lines it touches, and the undo export.
 
+use std::collections::HashMap;
+
 use olkit_regfile::{Encoding, ParseOptions, RegFile, RegType, Value};
 
 use super::rules::{parse_bool, parse_hex, parse_long, PropSet};
@@ -557,14 +559,12 @@ fn undo_bytes(original: &RegFile, edits: &[Edit]) -> Result<Vec<u8>, Error> {
     // Per key, in the order first touched: each value once, with its data
     // before the first edit.
     let mut keys: Vec<(String, Vec<Restore>)> = Vec::new();
+    let mut key_at: HashMap<String, usize> = HashMap::new();
     for edit in edits {
-        let at = match keys.iter().position(|(k, _)| fold(k) == fold(&edit.key)) {
-            Some(at) => at,
-            None => {
-                keys.push((edit.key.clone(), Vec::new()));
-                keys.len().saturating_sub(1)
-            }
-        };
+        let at = *key_at.entry(fold(&edit.key)).or_insert_with(|| {
+            keys.push((edit.key.clone(), Vec::new()));
+            keys.len().saturating_sub(1)
+        });
         if let Some((_, values)) = keys.get_mut(at) {
             if !values.iter().any(|(n, _)| fold(n) == fold(&edit.name)) {
                 values.push((edit.name.clone(), edit.old.clone()));
