@@ -452,7 +452,70 @@ struct MergedKey {
     path: String,
     line: usize,
     values: Vec<Option<(String, usize, Value)>>,
-    by_name: HashMap<String, usize>,
+    /// Slots by folded name, built once a key has more values than a
+    /// linear search should scan (profile sections have a few dozen).
+    by_name: Option<HashMap<String, usize>>,
+}
+
+/// Keys with more values than this are searched through a map.
+const LINEAR_SEARCH_MAX: usize = 64;
+
+/// Whether two names are the same name to Windows.
+fn same_name(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        fold(a) == fold(b)
+    }
+}
+
+impl MergedKey {
+    fn slot_of(&self, name: &str) -> Option<usize> {
+        match &self.by_name {
+            Some(map) => map.get(&fold(name)).copied(),
+            None => self
+                .values
+                .iter()
+                .position(|v| matches!(v, Some((n, _, _)) if same_name(n, name))),
+        }
+    }
+
+    fn set(&mut self, item: (String, usize, Value)) {
+        if let Some(slot) = self.slot_of(&item.0) {
+            if let Some(existing) = self.values.get_mut(slot) {
+                *existing = Some(item);
+            }
+            return;
+        }
+        let folded = self.by_name.as_ref().map(|_| fold(&item.0));
+        self.values.push(Some(item));
+        let slot = self.values.len().saturating_sub(1);
+        match (&mut self.by_name, folded) {
+            (Some(map), Some(folded)) => {
+                map.insert(folded, slot);
+            }
+            _ if self.values.len() > LINEAR_SEARCH_MAX => {
+                let map = self
+                    .values
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, v)| v.as_ref().map(|(n, _, _)| (fold(n), i)))
+                    .collect();
+                self.by_name = Some(map);
+            }
+            _ => {}
+        }
+    }
+
+    fn delete(&mut self, name: &str) {
+        let slot = match &mut self.by_name {
+            Some(map) => map.remove(&fold(name)),
+            None => self.slot_of(name),
+        };
+        if let Some(existing) = slot.and_then(|slot| self.values.get_mut(slot)) {
+            *existing = None;
+        }
+    }
 }
 
 /// The keys of the file as importing it leaves them, in the order they
@@ -486,7 +549,7 @@ fn merge_keys(file: &RegFile) -> Vec<MergedKey> {
                     path: key.path().trim_end_matches('\\').to_string(),
                     line: key.line(),
                     values: Vec::new(),
-                    by_name: HashMap::new(),
+                    by_name: None,
                 }));
                 let i = keys.len().saturating_sub(1);
                 by_path.insert(folded, i);
@@ -500,31 +563,11 @@ fn merge_keys(file: &RegFile) -> Vec<MergedKey> {
             merged.line = key.line();
         }
         for entry in key.entries() {
-            let name = fold(entry.name());
             match entry.value() {
                 Some(value) => {
-                    let item = (entry.name().to_string(), entry.line(), value.clone());
-                    match merged.by_name.get(&name) {
-                        Some(&slot) => {
-                            if let Some(existing) = merged.values.get_mut(slot) {
-                                *existing = Some(item);
-                            }
-                        }
-                        None => {
-                            merged.values.push(Some(item));
-                            merged
-                                .by_name
-                                .insert(name, merged.values.len().saturating_sub(1));
-                        }
-                    }
+                    merged.set((entry.name().to_string(), entry.line(), value.clone()));
                 }
-                None => {
-                    if let Some(slot) = merged.by_name.remove(&name) {
-                        if let Some(existing) = merged.values.get_mut(slot) {
-                            *existing = None;
-                        }
-                    }
-                }
+                None => merged.delete(entry.name()),
             }
         }
     }

@@ -174,9 +174,13 @@ impl Unit for [u8; 2] {
     }
 
     fn decode(_: Encoding, units: &[[u8; 2]]) -> String {
-        char::decode_utf16(units.iter().map(|&u| u16::from_le_bytes(u)))
-            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-            .collect()
+        // Sized up front: names and strings are mostly ASCII, one byte a unit.
+        let mut text = String::with_capacity(units.len());
+        text.extend(
+            char::decode_utf16(units.iter().map(|&u| u16::from_le_bytes(u)))
+                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)),
+        );
+        text
     }
 
     fn push_utf16(_: Encoding, units: &[[u8; 2]], out: &mut Vec<u16>) {
