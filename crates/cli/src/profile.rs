@@ -274,34 +274,6 @@ fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     fs::read(path).map_err(|e| Failure::Cli(CliError::io(path, e)))
 }
 
-/// Whether `bytes` is a `.reg` export (its header line, in UTF-16LE or an
-/// 8-bit encoding, maybe after a byte order mark and blank space) rather
-/// than a `.prf` file.
-fn is_reg_export(bytes: &[u8]) -> bool {
-    const HEAD: usize = 80;
-    let text = match bytes.strip_prefix(&[0xFF, 0xFE]) {
-        Some(rest) => {
-            let units: Vec<u16> = rest
-                .chunks_exact(2)
-                .take(HEAD)
-                .map(|p| {
-                    u16::from_le_bytes([
-                        p.first().copied().unwrap_or(0),
-                        p.get(1).copied().unwrap_or(0),
-                    ])
-                })
-                .collect();
-            String::from_utf16_lossy(&units)
-        }
-        None => {
-            let rest = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-            String::from_utf8_lossy(rest.get(..HEAD).unwrap_or(rest)).into_owned()
-        }
-    };
-    let text = text.trim_start().to_ascii_lowercase();
-    text.starts_with("windows registry editor version 5.00") || text.starts_with("regedit4")
-}
-
 // -- olkit profile list
 
 /// `olkit profile list --json`.
@@ -463,7 +435,7 @@ fn profile_json(user: &str, root: &str, p: &Profile) -> ProfileJson {
 /// header and no section: not even an empty profile), which the readers,
 /// being lenient, would take as holding no profile.
 fn check_kind(path: &Path, bytes: &[u8]) -> Result<Option<PrfFile>, Failure> {
-    if is_reg_export(bytes) {
+    if ExportKind::detect(bytes) == ExportKind::Reg {
         return Ok(None);
     }
     let prf = PrfFile::parse(bytes).map_err(|e| Failure::input(path, e))?;

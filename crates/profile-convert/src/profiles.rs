@@ -431,21 +431,8 @@ impl ProfileSet {
 }
 
 /// Upper-cases each character on its own, as Windows compares key and
-/// value names.
-pub(crate) fn fold(text: &str) -> String {
-    if text.is_ascii() {
-        return text.to_ascii_uppercase();
-    }
-    text.chars()
-        .map(|c| {
-            let mut upper = c.to_uppercase();
-            match (upper.next(), upper.next()) {
-                (Some(u), None) => u,
-                _ => c,
-            }
-        })
-        .collect()
-}
+/// value names (olkit-regfile's rule, so that both agree).
+pub(crate) use olkit_regfile::fold_name as fold;
 
 /// One key as importing the file leaves it.
 struct MergedKey {

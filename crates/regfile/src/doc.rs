@@ -80,8 +80,13 @@ struct Index {
 
 /// Upper-cases the way Windows compares key and value names: character by
 /// character, leaving characters whose upper case is longer than one
-/// character as they are.
-pub(crate) fn fold(text: &str) -> String {
+/// character as they are. Two names are the same name to Windows when
+/// their folds are equal.
+///
+/// ```
+/// assert_eq!(olkit_regfile::fold_name("Profiles\\Straße"), "PROFILES\\STRAßE");
+/// ```
+pub fn fold(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_uppercase();
     }

@@ -38,7 +38,7 @@ mod parse;
 mod render;
 mod value;
 
-pub use doc::{Entry, Key, RegFile};
+pub use doc::{fold as fold_name, Entry, Key, RegFile};
 pub use encoding::{Encoding, LineEnding};
 pub use error::{Error, Problem, Warning};
 pub use value::{RegType, Value};

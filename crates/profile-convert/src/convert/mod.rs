@@ -109,6 +109,20 @@ pub enum ExportKind {
     Prf,
 }
 
+impl ExportKind {
+    /// What `bytes` are: a `.reg` export when they start (after a byte
+    /// order mark and blank space) with a `REGEDIT4` or `Windows Registry
+    /// Editor Version 5.00` header, in UTF-16LE or an 8-bit encoding;
+    /// otherwise taken as a `.prf` file.
+    pub fn detect(bytes: &[u8]) -> ExportKind {
+        if is_reg(bytes) {
+            ExportKind::Reg
+        } else {
+            ExportKind::Prf
+        }
+    }
+}
+
 /// The dry run: what happens to each profile and every change to make.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
