@@ -33,6 +33,7 @@ mod package;
 mod profile;
 mod reg;
 mod trust;
+mod updates;
 mod version;
 
 use std::process::ExitCode;
@@ -61,6 +62,9 @@ enum Command {
     /// Update manifests: validate and explain.
     #[command(subcommand)]
     Manifest(manifest::ManifestCommand),
+    /// Update check: what is new for this machine, download it verified, the msiexec command line.
+    #[command(subcommand)]
+    Updates(updates::UpdatesCommand),
     /// Downloaded packages checked against their manifest.
     #[command(subcommand)]
     Package(package::PackageCommand),
@@ -88,6 +92,7 @@ fn main() -> ExitCode {
         Command::Reg(command) => reg::run(command),
         Command::Msi(command) => msi::run(command),
         Command::Manifest(command) => manifest::run(command),
+        Command::Updates(command) => updates::run(command),
         Command::Package(command) => package::run(command),
         Command::Bundle(command) => bundle::run(command),
         // Its own exit codes: 3, 4 and 5 are outcomes of `db migrate`.
