@@ -1268,6 +1268,90 @@ typedef int32_t (*olk_profile_probe_cb)(void *userdata,
                                         size_t version_len);
 
 /**
+ * What `olk_updates_check` checks and plans. Set `struct_size` to
+ * `sizeof(olk_updates_request)`: later versions only append fields, and
+ * olkit reads no further than `struct_size` (smaller than this version's
+ * size is `OLK_INVALID_ARGUMENT`). Flags (`uint8_t`) are 0 or 1.
+ */
+typedef struct olk_updates_request {
+  /**
+   * `sizeof(olk_updates_request)`.
+   */
+  uint32_t struct_size;
+  /**
+   * The manifest as the server sent it (UTF-8 or UTF-16 XML).
+   */
+  const uint8_t *manifest;
+  /**
+   * Its length in bytes.
+   */
+  size_t manifest_len;
+  /**
+   * The text of its detached minisign signature (`.minisig`); NULL with
+   * length 0 for none (refused unless `allow_unsigned` is 1).
+   */
+  const uint8_t *signature;
+  /**
+   * Its length in bytes.
+   */
+  size_t signature_len;
+  /**
+   * The pinned minisign public keys, each the base64 line (`RWT...`)
+   * or the whole `.pub` file text; NULL with count 0 for none.
+   */
+  const char *const *public_keys;
+  /**
+   * How many (at most 64).
+   */
+  size_t public_key_count;
+  /**
+   * 1: accept a manifest without signature (a signature that is given
+   * is still verified); 0: a signature by a pinned key is required.
+   */
+  uint8_t allow_unsigned;
+  /**
+   * 1: `last_serial` is the serial stored after the last accepted
+   * manifest, and a lower one is refused (`OLK_MANIFEST_ROLLBACK`); 0:
+   * none stored yet.
+   */
+  uint8_t has_last_serial;
+  /**
+   * See `has_last_serial`.
+   */
+  uint64_t last_serial;
+  /**
+   * The installed products: a `.reg` export of the Windows Installer
+   * registrations (any encoding regedit writes; the current user's and
+   * the machine's installed or advertised products count), or a UTF-8
+   * JSON list as `olkit manifest plan --installed` reads
+   * (`[{"upgrade_code", "product_code", "version", "name"}]`); NULL
+   * with length 0: nothing installed.
+   */
+  const uint8_t *inventory;
+  /**
+   * Its length in bytes.
+   */
+  size_t inventory_len;
+  /**
+   * The machine as `olkit manifest plan --env` reads it (UTF-8 JSON:
+   * `{"server_version", "outlook_version", "outlook_bitness",
+   * "windows_version", "architecture", "channel", "machine_id"}`); NULL:
+   * Windows of this library's bitness, channel `stable`, machine id
+   * empty, everything else unknown (so packages that need it are
+   * blocked).
+   */
+  const char *environment_json;
+  /**
+   * 1: check expiry at `now_unix`; 0: at the system clock.
+   */
+  uint8_t has_now;
+  /**
+   * Seconds since the Unix epoch; see `has_now`.
+   */
+  int64_t now_unix;
+} olk_updates_request;
+
+/**
  * Success.
  */
 #define OLK_OK 0
@@ -3765,6 +3849,76 @@ olk_status olk_test_echo_string(const char *text, char **out);
  */
 olk_status olk_test_panic(void);
 #endif
+
+/**
+ * The update check in one call: verifies the manifest of `request`
+ * (signature over the raw bytes by a pinned key, then format, expiry and
+ * rollback, exactly as `olk_manifest_verify`), reads the installed
+ * products and the machine, and plans. Stores the plan in `*plan_out`
+ * (released by `olk_manifest_plan_free`; item `i` is the manifest's
+ * product `i`), and, when the pointers are not NULL:
+ *
+ * - in `*report_json` the list an updater shows, UTF-8 JSON to be freed
+ *   with `olk_string_free`: `{"signed", "key_id", "serial",
+ *   "serial_to_store", "expires", "warnings": [...], "items": [{"index",
+ *   "product" (name), "installed" (version or null), "offered"
+ *   (version), "action" (`install`, `upgrade`, `up-to-date`,
+ *   `not-applicable`, `blocked`), "importance", "critical", "details" and
+ *   "release_notes" (`[{"lang", "text"}]`), "reasons" (sentences),
+ *   "cache_upgrade" (the cache format applying it upgrades to, or null),
+ *   "url", "msi_url", "info_url", "size", "sha256", "install_params",
+ *   "upgrade_code", "product_code"}, ...], "order": [item indexes to
+ *   apply, in order], "cache_upgrade"}`; absent fields are null;
+ * - in `*serial_to_store` the serial to store and pass as
+ *   `last_serial` next time (the manifest's, else the request's
+ *   `last_serial`), or 0 when there is none (then pass `has_last_serial`
+ *   0).
+ *
+ * Nothing is written on failure.
+ *
+ * Errors: `OLK_NULL_ARGUMENT` (`request`, `request.manifest`, a
+ * buffer or key with a length but NULL, `plan_out`), `OLK_INVALID_UTF8`,
+ * `OLK_INVALID_ARGUMENT` (`struct_size` too small, a flag not 0 or 1, a
+ * JSON inventory or environment that is not valid: the message has the
+ * line and column), `OLK_OUT_OF_RANGE` (`now_unix`, too many keys, JSON
+ * too large), `OLK_MANIFEST_KEY` (a key is not a minisign public key, or
+ * a signature and no key), `OLK_MANIFEST_UNSIGNED`,
+ * `OLK_MANIFEST_BAD_SIGNATURE` (wrong key, tampered manifest),
+ * `OLK_MANIFEST_FORMAT`, `OLK_MANIFEST_INVALID_VERSION`,
+ * `OLK_MANIFEST_EXPIRED`, `OLK_MANIFEST_ROLLBACK`, the `OLK_REG_*` codes
+ * of a `.reg` inventory that does not parse.
+ *
+ * # Safety
+ *
+ * `request` must be NULL or as `olk_updates_request` describes;
+ * `plan_out` NULL or writable; `report_json` and `serial_to_store` NULL
+ * or writable.
+ */
+olk_status olk_updates_check(const struct olk_updates_request *request,
+                             struct olk_manifest_plan **plan_out,
+                             char **report_json,
+                             uint64_t *serial_to_store);
+
+/**
+ * Starts verifying the package of plan item `item` chunk by chunk, as the
+ * host's own HTTP stack receives it, against what the manifest declares
+ * (size, SHA-256, or MD5 reported as weak when that is all it has), and
+ * returns the check in `*out`: continue with `olk_manifest_check_update`
+ * for each chunk and `olk_manifest_check_finish`, release with
+ * `olk_manifest_check_free`. The check keeps what it needs: the plan may
+ * be freed. Works on any plan (from `olk_updates_check` or
+ * `olk_manifest_plan_new`) and any item, offered or not.
+ *
+ * Errors: `OLK_NULL_ARGUMENT`, `OLK_OUT_OF_RANGE`,
+ * `OLK_MANIFEST_NO_DIGEST`.
+ *
+ * # Safety
+ *
+ * `plan` must be NULL or a live handle; `out` must be NULL or writable.
+ */
+olk_status olk_updates_package_check_new(const struct olk_manifest_plan *plan,
+                                         size_t item,
+                                         struct olk_manifest_check **out);
 
 /**
  * Returns the olkit version ("MAJOR.MINOR.PATCH"), a static string that

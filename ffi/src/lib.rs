@@ -54,6 +54,7 @@ mod manifest;
 mod msi;
 mod profile;
 mod regfile;
+mod updates;
 
 pub use db::*;
 pub use error::olk_last_error_message;
@@ -65,6 +66,7 @@ pub use regfile::*;
 pub use status::*;
 #[cfg(feature = "test-panic")]
 pub use testing::*;
+pub use updates::*;
 pub use util::{olk_bytes_free, olk_string_free};
 
 /// Version of the C ABI described by this header. It changes whenever an

@@ -23,8 +23,9 @@ use std::ffi::{c_char, CString};
 
 use olkit_manifest::{
     extract_bundle, plan, verify_file, verify_manifest, Action, Architecture, BundleLimits,
-    DigestStrength, Environment, Error, InstalledProduct, LocalizedText, PackageCheck,
-    PackageVerdict, Plan, Product, Timestamp, TrustPolicy, TrustedKey, VerifiedManifest, Version,
+    DigestStrength, Environment, Error, ExpectedPackage, InstalledProduct, LocalizedText,
+    PackageCheck, PackageVerdict, Plan, Product, Timestamp, TrustPolicy, TrustedKey,
+    VerifiedManifest, Version,
 };
 
 use crate::boundary::boundary;
@@ -144,7 +145,11 @@ pub struct olk_manifest_installed {
 /// one item per product in manifest order, and the order to apply the
 /// offered ones. Read-only. Released by `olk_manifest_plan_free`.
 pub struct olk_manifest_plan {
-    plan: Plan,
+    pub(crate) plan: Plan,
+    /// What the package of each item must be (item `i`: product `i`), so
+    /// that a download can be checked from the plan alone
+    /// (`olk_updates_package_check_new`).
+    pub(crate) packages: Vec<ExpectedPackage>,
 }
 
 /// A package being verified chunk by chunk as it downloads
@@ -152,7 +157,7 @@ pub struct olk_manifest_plan {
 /// After `olk_manifest_check_finish`, or after an update failed, the check
 /// is over and every further call fails with `OLK_INVALID_ARGUMENT`.
 pub struct olk_manifest_check {
-    check: Option<PackageCheck>,
+    pub(crate) check: Option<PackageCheck>,
 }
 
 /// Whether a manifest must be signed (`uint32_t` values of
@@ -358,12 +363,12 @@ fn json(value: &serde_json::Value) -> Result<Option<CString>, FfiError> {
     text(value.to_string(), "the JSON text")
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Element `index` of `items` (`what`s), or `OLK_OUT_OF_RANGE`.
-fn at<'a, T>(items: &'a [T], index: usize, what: &str) -> Result<&'a T, FfiError> {
+pub(crate) fn at<'a, T>(items: &'a [T], index: usize, what: &str) -> Result<&'a T, FfiError> {
     items.get(index).ok_or_else(|| {
         FfiError::out_of_range(format!(
             "{what} index {index} is out of range: there are {}",
@@ -1158,8 +1163,10 @@ pub unsafe extern "C" fn olk_manifest_plan_new(
             },
             out,
             |(manifest, environment, installed)| {
+                let products = &manifest.verified.manifest().products;
                 let plan = plan(manifest.verified.manifest(), installed, &environment);
-                Ok(NewHandle(olk_manifest_plan { plan }))
+                let packages = products.iter().map(ExpectedPackage::from_product).collect();
+                Ok(NewHandle(olk_manifest_plan { plan, packages }))
             },
         )
     }
