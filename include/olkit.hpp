@@ -33,7 +33,8 @@
  * Handle classes: olkit::RegFile (.reg files); olkit::MsiPackage, MsiQuery,
  * MsiView, MsiRecord, MsiIdentity, MsiInventory (Windows Installer);
  * olkit::ManifestPolicy, Manifest, ManifestInstalled, ManifestPlan,
- * ManifestCheck (update manifests). KOC cache databases have no handle:
+ * ManifestCheck (update manifests), olkit::UpdatesCheck::run (the update
+ * check in one call, olk_updates_check). KOC cache databases have no handle:
  * olkit::db_status, db_migrate (with an olkit::ProgressCallback) and
  * db_check. Outlook profiles: olkit::ProfileSet (a .reg export or .prf
  * file read), olkit::profile_plan and olkit::ProfileConversion (KOC to
@@ -905,8 +906,15 @@ public:
     /** The plan as JSON (shape: olk_manifest_plan_json in olkit.h). */
     std::string json() const { return call_string(olk_manifest_plan_json, get()); }
 
+    /**
+     * Starts a chunk-by-chunk check of item's package as the host's HTTP
+     * stack receives it (olk_updates_package_check_new; defined below).
+     */
+    inline class ManifestCheck check_package(std::size_t item) const;
+
 private:
     friend class Manifest;
+    friend struct UpdatesCheck;
     using Handle::Handle;
 };
 
@@ -935,8 +943,14 @@ public:
 
 private:
     friend class Manifest;
+    friend class ManifestPlan;
     using Handle::Handle;
 };
+
+inline ManifestCheck ManifestPlan::check_package(std::size_t item) const {
+    return ManifestCheck(
+        call<olk_manifest_check *>(olk_updates_package_check_new, get(), item));
+}
 
 /** A manifest that passed its trust policy (olk_manifest). */
 class Manifest : public Handle<olk_manifest, olk_manifest_free> {
@@ -1028,6 +1042,66 @@ private:
 inline std::string extract_bundle(const std::string &zip, const std::string &dest) {
     return call_string(olk_manifest_extract_bundle, c_str(zip), c_str(dest));
 }
+
+/* ---------------------------------------------------------------------------
+ * The update check in one call (olk_updates_check).
+ */
+
+/** What olkit::UpdatesCheck::run checks and plans (olk_updates_request). */
+struct UpdatesRequest {
+    std::vector<std::uint8_t> manifest;
+    std::optional<std::vector<std::uint8_t>> signature; /**< std::nullopt: unsigned */
+    std::vector<std::string> public_keys;               /**< base64 lines or .pub texts */
+    bool allow_unsigned = false;
+    std::optional<std::uint64_t> last_serial;
+    /** A .reg export of the installer registrations or a JSON list; std::nullopt: nothing. */
+    std::optional<std::vector<std::uint8_t>> inventory;
+    std::optional<std::string> environment_json; /**< std::nullopt: the defaults */
+    std::optional<std::int64_t> now_unix;         /**< std::nullopt: the system clock */
+};
+
+/** The result of the update check: the plan, the updater's list and the serial. */
+struct UpdatesCheck {
+    ManifestPlan plan;
+    std::string report_json;               /**< shape: olk_updates_check in olkit.h */
+    std::optional<std::uint64_t> serial_to_store; /**< std::nullopt: none */
+
+    /** Verifies, reads and plans (throws olkit::Error: OLK_MANIFEST_* and others). */
+    static UpdatesCheck run(const UpdatesRequest &request) {
+        std::vector<const char *> keys;
+        for (const std::string &key : request.public_keys) {
+            keys.push_back(c_str(key));
+        }
+        olk_updates_request raw{};
+        raw.struct_size = static_cast<std::uint32_t>(sizeof raw);
+        raw.manifest = request.manifest.data();
+        raw.manifest_len = request.manifest.size();
+        if (request.signature) {
+            raw.signature = request.signature->data();
+            raw.signature_len = request.signature->size();
+        }
+        raw.public_keys = keys.empty() ? nullptr : keys.data();
+        raw.public_key_count = keys.size();
+        raw.allow_unsigned = request.allow_unsigned ? 1 : 0;
+        raw.has_last_serial = request.last_serial ? 1 : 0;
+        raw.last_serial = request.last_serial.value_or(0);
+        if (request.inventory) {
+            raw.inventory = request.inventory->data();
+            raw.inventory_len = request.inventory->size();
+        }
+        raw.environment_json = request.environment_json ? c_str(*request.environment_json) : nullptr;
+        raw.has_now = request.now_unix ? 1 : 0;
+        raw.now_unix = request.now_unix.value_or(0);
+        olk_manifest_plan *plan = nullptr;
+        char *report = nullptr;
+        std::uint64_t serial = 0;
+        check(olk_updates_check(&raw, &plan, &report, &serial));
+        ManifestPlan owned(plan);
+        std::string text = take_string(report);
+        return UpdatesCheck{std::move(owned), std::move(text),
+                            serial == 0 ? std::nullopt : std::optional<std::uint64_t>(serial)};
+    }
+};
 
 /* ---------------------------------------------------------------------------
  * Progress and cancel of long operations (olk_progress, olk_progress_cb).
