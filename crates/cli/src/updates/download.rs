@@ -18,14 +18,15 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use olkit_manifest::{
-    verify_file, Environment, Error as ManifestError, InstalledProduct, Limits, PackageCheck,
-    PackageVerdict, Product,
+    verify_file, Error as ManifestError, Limits, PackageCheck, PackageVerdict, Product, Timestamp,
 };
 use serde::Serialize;
 
+use super::check::{installed_products, load_manifest, EnvArgs};
 use super::http::{self, HttpArgs, HttpOptions};
+use super::state::{self, State};
 use crate::output::{self, CliError, CliResult, Hex};
-use crate::trust::{read_limited, read_trusted, ManifestJson, TrustArgs, Trusted};
+use crate::trust::{ManifestJson, TrustArgs};
 
 /// The size of one read from the network or a file.
 const CHUNK: usize = 64 << 10;
@@ -33,13 +34,16 @@ const CHUNK: usize = 64 << 10;
 /// The longest file name made from a URL.
 const MAX_NAME: usize = 128;
 
+/// The `--help` text of `olkit updates download`.
 pub(crate) const DOWNLOAD_LONG_ABOUT: &str = "\
 Download the chosen packages of a verified manifest into DIR.
 
 The manifest (a file or an http(s) URL) is verified first, as by
-`olkit updates check`: signature, expiry, serial. Then, for each package
-(--product NAME, repeatable, or --all-offered: every package the plan for
-this machine offers), its URL is fetched (a relative URL is resolved against
+`olkit updates check`: signature, expiry, serial (--state as in check: a
+replayed older manifest is refused, a newer serial stored). Then, for each
+package (--product NAME, repeatable, or --all-offered: every package the
+plan offers for the machine that --installed and --env or the machine flags
+describe, as in check), its URL is fetched (a relative URL is resolved against
 the manifest's URL; next to a manifest file, it names a local file), with a
 progress bar on standard error when it is a terminal. Size and SHA-256 (MD5
 for legacy manifests, reported as weak) are checked while the package
@@ -53,11 +57,13 @@ again). A verified DIR/NAME already present is not downloaded again. A
 package that does not match the manifest (size or SHA-256) is deleted.
 
 With --json, one JSON document:
-  {\"manifest\": {...}, \"dir\": \"...\",
+  {\"source\": \"URL or file\", \"manifest\": {...}, \"dir\": \"...\",
    \"packages\": [{\"product\", \"version\", \"url\", \"path\", \"status\":
      \"downloaded\" | \"present\" | \"failed\", \"bytes\", \"sha256\",
      \"strength\", \"resumed_from\": N | null, \"error\": null | \"...\"}],
    \"warnings\": [...]}
+
+On a refused manifest: {\"error\": {\"source\", \"message\"}}.
 
 Exit codes: 0 every package downloaded and verified, 1 the manifest was
 refused or a package failed (the others are still downloaded), 2 usage
@@ -65,12 +71,16 @@ error.";
 
 /// `olkit updates download`.
 #[derive(Debug, Args)]
-#[command(long_about = DOWNLOAD_LONG_ABOUT)]
 pub(crate) struct DownloadArgs {
     /// The manifest: a file, or an http(s) URL.
     manifest: String,
     #[command(flatten)]
     trust: TrustArgs,
+    /// The state file of `olkit updates check`: a manifest with a serial
+    /// below its last accepted one is refused; an accepted higher serial
+    /// is written back.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
     /// A product to download, by its manifest name (every package of that
     /// name). Repeatable.
     #[arg(
@@ -79,15 +89,14 @@ pub(crate) struct DownloadArgs {
         required_unless_present = "all_offered"
     )]
     products: Vec<String>,
-    /// Every package the plan for this machine offers (needs --installed and --env).
-    #[arg(long, conflicts_with = "products", requires_all = ["installed", "env"])]
+    /// Every package the plan for this machine offers (with --installed and the machine as in check).
+    #[arg(long, conflicts_with = "products", requires = "installed")]
     all_offered: bool,
-    /// The installed products (JSON array, as `olkit manifest plan` reads).
-    #[arg(long, value_name = "FILE")]
+    /// The installed products: a .reg export of the Windows Installer keys, or a JSON list.
+    #[arg(long, value_name = "FILE.reg|FILE.json")]
     installed: Option<PathBuf>,
-    /// The machine (JSON object, as `olkit manifest plan` reads).
-    #[arg(long, value_name = "FILE")]
-    env: Option<PathBuf>,
+    #[command(flatten)]
+    env: EnvArgs,
     /// Where the packages are written.
     #[arg(long, value_name = "DIR")]
     dir: PathBuf,
@@ -101,6 +110,7 @@ pub(crate) struct DownloadArgs {
 /// The `--json` document.
 #[derive(Serialize)]
 struct DownloadJson<'a> {
+    source: &'a str,
     manifest: ManifestJson<'a>,
     dir: String,
     packages: Vec<PackageJson>,
@@ -115,13 +125,13 @@ struct FailureJson {
 
 #[derive(Serialize)]
 struct ErrorJson {
-    file: String,
+    source: String,
     message: String,
 }
 
 /// Runs `olkit updates download`.
-pub(crate) fn run(args: DownloadArgs) -> CliResult {
-    match download(&args) {
+pub(crate) fn run(mut args: DownloadArgs) -> CliResult {
+    match download(&mut args) {
         Ok(true) => Ok(()),
         Ok(false) => Err(CliError::io(
             &args.dir,
@@ -131,7 +141,11 @@ pub(crate) fn run(args: DownloadArgs) -> CliResult {
             if args.json {
                 let doc = FailureJson {
                     error: ErrorJson {
-                        file: args.manifest.clone(),
+                        source: if http::is_url(&args.manifest) {
+                            http::shown_url(&args.manifest)
+                        } else {
+                            args.manifest.clone()
+                        },
                         message: error.to_string(),
                     },
                 };
@@ -143,21 +157,47 @@ pub(crate) fn run(args: DownloadArgs) -> CliResult {
 }
 
 /// Whether every package was downloaded and verified.
-fn download(args: &DownloadArgs) -> Result<bool, CliError> {
-    let limits = Limits::default();
+fn download(args: &mut DownloadArgs) -> Result<bool, CliError> {
     let options = args
         .http
-        .options(u64::try_from(limits.max_bytes).unwrap_or(u64::MAX))?;
-    let (trusted, base, _fetched) = load_manifest(args, &options)?;
+        .options(u64::try_from(Limits::default().max_bytes).unwrap_or(u64::MAX))?;
+    // Every input is read before anything is fetched or written.
+    let previous = match &args.state {
+        Some(path) => state::read(path)?,
+        None => None,
+    };
+    let stored = previous.as_ref().and_then(|s| s.last_serial);
+    args.trust.last_serial = args.trust.last_serial.max(stored);
+    let machine = match (&args.installed, args.all_offered) {
+        (Some(path), true) => Some((installed_products(path)?, args.env.environment()?)),
+        _ => None,
+    };
+
+    let loaded = load_manifest(&args.manifest, &mut args.trust, &options)?;
+    let trusted = &loaded.trusted;
+    let base = if http::is_url(&args.manifest) {
+        Base::Url(args.manifest.clone())
+    } else {
+        Base::File(PathBuf::from(&args.manifest))
+    };
+    if let Some(path) = &args.state {
+        let serial_to_store = trusted.verified.serial_to_store();
+        if serial_to_store > stored {
+            let state = State {
+                last_serial: serial_to_store,
+                manifest: Some(loaded.source.clone()),
+                checked_at: Some(Timestamp::now().to_string()),
+            };
+            state::write(path, &state)?;
+        }
+    }
     let warnings = trusted.warnings();
     for warning in &warnings {
         output::message(&format!("warning: {warning}"));
     }
     let manifest = trusted.verified.manifest();
-    let chosen: Vec<&Product> = if args.all_offered {
-        let installed: Vec<InstalledProduct> = read_json(args.installed.as_deref())?;
-        let env: Environment = read_json(args.env.as_deref())?;
-        let plan = olkit_manifest::plan(manifest, &installed, &env);
+    let chosen: Vec<&Product> = if let Some((installed, env)) = &machine {
+        let plan = olkit_manifest::plan(manifest, installed, env);
         plan.to_apply()
             .filter_map(|item| manifest.products.get(item.index))
             .collect()
@@ -185,7 +225,8 @@ fn download(args: &DownloadArgs) -> Result<bool, CliError> {
         let source = package_source(&base, product).map_err(|e| usage(&e))?;
         let name = file_name(&source, product);
         if let Some(other) = jobs.iter().find(|j| j.name.eq_ignore_ascii_case(&name)) {
-            if other.source == source {
+            // The same product named twice (--product X --product x).
+            if std::ptr::eq(other.product, product) {
                 continue;
             }
             return Err(usage(&format!(
@@ -207,6 +248,7 @@ fn download(args: &DownloadArgs) -> Result<bool, CliError> {
     let mut out = output::stdout();
     if args.json {
         let doc = DownloadJson {
+            source: &loaded.source,
             manifest: trusted.json(),
             dir: output::path_text(&args.dir),
             packages,
@@ -214,7 +256,7 @@ fn download(args: &DownloadArgs) -> Result<bool, CliError> {
         };
         output::write_json(&mut out, &doc)?;
     } else {
-        writeln!(out, "manifest {}: {}", args.manifest, trusted.provenance())?;
+        writeln!(out, "manifest {}: {}", loaded.source, trusted.provenance())?;
         for p in &packages {
             match p.status {
                 Status::Failed => writeln!(
@@ -249,46 +291,6 @@ fn usage(message: &str) -> CliError {
         Path::new("olkit updates download"),
         io::Error::other(message.to_owned()),
     )
-}
-
-fn read_json<T: serde::de::DeserializeOwned>(path: Option<&Path>) -> Result<T, CliError> {
-    let Some(path) = path else {
-        return Err(usage("--all-offered needs --installed and --env"));
-    };
-    let bytes = read_limited(path, 16 << 20)?;
-    serde_json::from_slice(&bytes).map_err(|e| CliError::io(path, io::Error::other(e)))
-}
-
-/// The verified manifest and where it is. A manifest URL is fetched (with
-/// `URL.minisig` beside it when there is one) into a temporary
-/// directory, kept alive by the returned guard, and verified from there.
-fn load_manifest(
-    args: &DownloadArgs,
-    options: &HttpOptions,
-) -> Result<(Trusted, Base, Option<tempfile::TempDir>), CliError> {
-    if !http::is_url(&args.manifest) {
-        let path = PathBuf::from(&args.manifest);
-        let trusted = read_trusted(&path, &args.trust)?;
-        return Ok((trusted, Base::File(path), None));
-    }
-    let url = &args.manifest;
-    let bytes = http::get_bytes(url, options)?;
-    let temp = tempfile::tempdir().map_err(|e| CliError::io(&std::env::temp_dir(), e))?;
-    let path = temp.path().join("manifest.xml");
-    fs::write(&path, &bytes).map_err(|e| CliError::io(&path, e))?;
-    // Wasted when --sig is given (which read_trusted prefers), harmless.
-    {
-        let mut small = options.clone();
-        small.max_bytes = 64 << 10;
-        // No signature beside it is not an error here: the trust options
-        // decide whether an unsigned manifest is accepted.
-        if let Ok(signature) = http::get_bytes(&format!("{url}.minisig"), &small) {
-            let sig = temp.path().join("manifest.xml.minisig");
-            fs::write(&sig, &signature).map_err(|e| CliError::io(&sig, e))?;
-        }
-    }
-    let trusted = read_trusted(&path, &args.trust)?;
-    Ok((trusted, Base::Url(url.clone()), Some(temp)))
 }
 
 /// Where a package comes from.
@@ -740,6 +742,7 @@ fn download_one(
     // One byte more than may arrive proves the package too large.
     let mut reader = opened.reader.take(check.remaining().saturating_add(1));
     let mut buffer = vec![0u8; CHUNK];
+    let mut this_transfer = 0u64;
     let streamed = loop {
         let n = match reader.read(&mut buffer) {
             Ok(0) => break Ok(()),
@@ -763,6 +766,7 @@ fn download_one(
             return Err(Failure::Other(io_text(&part, &e)));
         }
         bar.inc(n);
+        this_transfer = this_transfer.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
     };
     bar.clear();
     file.sync_all()
@@ -776,18 +780,22 @@ fn download_one(
             output::path_text(&part)
         )));
     }
-    finish(check, &part, &target, resumed, false)
+    // Everything the source announced arrived: short of the declared size
+    // is then the package's size, not an interruption.
+    let complete = opened.length == Some(this_transfer);
+    finish(check, &part, &target, resumed, complete)
 }
 
 /// Ends the check of a complete `.part`: renamed to `target` when it
 /// matches, deleted when it does not. A clean end of data short of the
-/// declared size keeps it to be resumed.
+/// declared size, when the source did not announce that it was all
+/// (`complete`), keeps it to be resumed.
 fn finish(
     check: PackageCheck,
     part: &Path,
     target: &Path,
     resumed_from: Option<u64>,
-    from_part_only: bool,
+    complete: bool,
 ) -> Result<Done, Failure> {
     let received = check.bytes();
     match check.finish() {
@@ -800,7 +808,7 @@ fn finish(
                 resumed_from,
             })
         }
-        Err(ManifestError::PackageTruncated { expected, .. }) if !from_part_only => {
+        Err(ManifestError::PackageTruncated { expected, .. }) if !complete => {
             Err(Failure::Interrupted(format!(
                 "the transfer ended after {received} of {expected} bytes; {} kept: run again to resume",
                 output::path_text(part)
