@@ -2,7 +2,7 @@
 //! manifest's size and digest.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use olkit_manifest::{verify_file, DigestStrength, Product};
@@ -90,23 +90,34 @@ pub(crate) fn run(command: PackageCommand) -> CliResult {
 
 /// The product the arguments name.
 fn find_product<'a>(args: &VerifyArgs, products: &'a [Product]) -> Result<&'a Product, CliError> {
+    find_named(
+        &args.manifest,
+        &args.product,
+        args.product_version.as_deref(),
+        products,
+    )
+}
+
+/// The product of `manifest` named `name` (and of `version`, when given):
+/// exactly one, else an error that lists what there is.
+pub(crate) fn find_named<'a>(
+    manifest: &Path,
+    name: &str,
+    version: Option<&str>,
+    products: &'a [Product],
+) -> Result<&'a Product, CliError> {
     let matches: Vec<&Product> = products
         .iter()
-        .filter(|p| p.name == args.product)
-        .filter(|p| {
-            args.product_version
-                .as_ref()
-                .is_none_or(|v| p.version.to_string() == *v)
-        })
+        .filter(|p| p.name == name)
+        .filter(|p| version.is_none_or(|v| p.version.to_string() == v))
         .collect();
-    let fail = |text: String| Err(CliError::io(&args.manifest, io::Error::other(text)));
+    let fail = |text: String| Err(CliError::io(manifest, io::Error::other(text)));
     match matches.as_slice() {
         [product] => Ok(product),
         [] => fail(format!(
             "no product {:?}{} in the manifest (it lists: {})",
-            args.product,
-            args.product_version
-                .as_ref()
+            name,
+            version
                 .map(|v| format!(" version {v:?}"))
                 .unwrap_or_default(),
             products
@@ -118,7 +129,7 @@ fn find_product<'a>(args: &VerifyArgs, products: &'a [Product]) -> Result<&'a Pr
         several => fail(format!(
             "{} products named {:?} (versions {}): choose one with --product-version",
             several.len(),
-            args.product,
+            name,
             several
                 .iter()
                 .map(|p| p.version.to_string())

@@ -33,16 +33,16 @@ const SMALL_FILE_LIMIT: usize = 64 << 10;
 pub(crate) struct TrustArgs {
     /// The manifest's detached minisign signature [default: MANIFEST.minisig if it exists].
     #[arg(long, value_name = "FILE", requires = "pubkey")]
-    sig: Option<PathBuf>,
+    pub(crate) sig: Option<PathBuf>,
     /// A trusted minisign public key: the base64 line or a .pub file. Repeatable.
     #[arg(long, value_name = "KEY")]
     pubkey: Vec<String>,
     /// Accept a manifest without signature (with a warning).
     #[arg(long)]
-    allow_unsigned: bool,
+    pub(crate) allow_unsigned: bool,
     /// Refuse a manifest whose serial is lower than this one (rollback).
     #[arg(long, value_name = "N")]
-    last_serial: Option<u64>,
+    pub(crate) last_serial: Option<u64>,
     /// Check expiry at this instant (RFC 3339) instead of now.
     #[arg(long, value_name = "TIME", value_parser = parse_timestamp)]
     at: Option<Timestamp>,

@@ -8,9 +8,6 @@
 //! password of a URL (`https://user:secret@host/`) are left out of the URL
 //! shown in messages.
 
-// Until `check` and `download` use all of it.
-#![allow(dead_code)]
-
 use std::fmt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -96,19 +93,6 @@ pub(crate) struct HttpOptions {
     pub(crate) ca_file: Option<PathBuf>,
 }
 
-impl HttpOptions {
-    /// No authentication, the default timeout, the bundled roots.
-    #[cfg(test)]
-    pub(crate) fn new(max_bytes: u64) -> Self {
-        HttpOptions {
-            auth: None,
-            timeout: DEFAULT_TIMEOUT,
-            max_bytes,
-            ca_file: None,
-        }
-    }
-}
-
 /// The HTTP options of the `olkit updates` commands.
 #[derive(Args, Clone)]
 #[command(group(
@@ -138,7 +122,7 @@ pub(crate) struct HttpArgs {
     #[arg(long, value_name = "NAME")]
     bearer_env: Option<String>,
     /// Connect timeout and longest wait for each read, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout: u64,
     /// PEM root certificates to trust for HTTPS instead of the bundled Mozilla roots (a private CA).
@@ -310,10 +294,8 @@ fn transport_error(url: &str, error: &ureq::Error) -> CliError {
 }
 
 /// Sends a GET for `url` with the authentication of `options`, and from
-/// byte `range_from` on when given (a `Range` request: the answer is 206
-/// when the server honoured it, 200 with the whole body when it did not).
-/// A status other than 2xx is an error naming the URL and the status.
-pub(crate) fn get(
+/// byte `range_from` on when given; any status.
+fn send(
     agent: &ureq::Agent,
     url: &str,
     options: &HttpOptions,
@@ -326,31 +308,48 @@ pub(crate) fn get(
     if let Some(from) = range_from {
         request = request.header(header::RANGE, format!("bytes={from}-"));
     }
-    let response = request.call().map_err(|e| transport_error(url, &e))?;
+    request.call().map_err(|e| transport_error(url, &e))
+}
+
+/// The error of a status other than 2xx.
+fn status_error(url: &str, status: StatusCode, options: &HttpOptions) -> CliError {
+    let hint = match status {
+        StatusCode::UNAUTHORIZED if options.auth.is_none() => {
+            " (the server wants authentication: --user with --password-env, or --bearer-env)"
+        }
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN if options.auth.is_some() => {
+            " (the credentials were not accepted)"
+        }
+        _ => "",
+    };
+    url_error(url, format!("the server answered {status}{hint}"))
+}
+
+/// Sends a GET for `url` with the authentication of `options`, and from
+/// byte `range_from` on when given (a `Range` request: the answer is 206
+/// when the server honoured it, 200 with the whole body when it did not).
+/// A status other than 2xx is an error naming the URL and the status.
+pub(crate) fn get(
+    agent: &ureq::Agent,
+    url: &str,
+    options: &HttpOptions,
+    range_from: Option<u64>,
+) -> Result<Response<Body>, CliError> {
+    let response = send(agent, url, options, range_from)?;
     let status = response.status();
     if !status.is_success() {
-        let hint = match status {
-            StatusCode::UNAUTHORIZED if options.auth.is_none() => {
-                " (the server wants authentication: --user/--password-env or --bearer-env)"
-            }
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                " (the credentials were not accepted)"
-            }
-            _ => "",
-        };
-        return Err(url_error(
-            url,
-            format!("the server answered {status}{hint}"),
-        ));
+        return Err(status_error(url, status, options));
     }
     Ok(response)
 }
 
-/// The whole body of `url`; refused past `options.max_bytes` (without
-/// reading more than one byte past it).
-pub(crate) fn get_bytes(url: &str, options: &HttpOptions) -> Result<Vec<u8>, CliError> {
-    let agent = agent(options)?;
-    let response = get(&agent, url, options, None)?;
+/// The whole body of a response; refused past `options.max_bytes`
+/// (without reading more than one byte past it).
+fn read_body(
+    url: &str,
+    response: Response<Body>,
+    options: &HttpOptions,
+) -> Result<Vec<u8>, CliError> {
     let limit = options.max_bytes;
     let too_large = || url_error(url, format!("larger than {limit} bytes: refused"));
     if response.body().content_length().is_some_and(|n| n > limit) {
@@ -369,6 +368,33 @@ pub(crate) fn get_bytes(url: &str, options: &HttpOptions) -> Result<Vec<u8>, Cli
         return Err(too_large());
     }
     Ok(bytes)
+}
+
+/// The whole body of `url`; refused past `options.max_bytes` (without
+/// reading more than one byte past it).
+pub(crate) fn get_bytes(url: &str, options: &HttpOptions) -> Result<Vec<u8>, CliError> {
+    let agent = agent(options)?;
+    let response = get(&agent, url, options, None)?;
+    read_body(url, response, options)
+}
+
+/// As [`get_bytes`], but a resource the server does not have (404 Not
+/// Found, 410 Gone) is `None` rather than an error: for optional files
+/// such as a signature beside a manifest.
+pub(crate) fn get_bytes_if_present(
+    url: &str,
+    options: &HttpOptions,
+) -> Result<Option<Vec<u8>>, CliError> {
+    let agent = agent(options)?;
+    let response = send(&agent, url, options, None)?;
+    let status = response.status();
+    if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
+        return Ok(None);
+    }
+    if !status.is_success() {
+        return Err(status_error(url, status, options));
+    }
+    read_body(url, response, options).map(Some)
 }
 
 #[cfg(test)]
