@@ -26,7 +26,7 @@ use olkit_manifest::{
     plan, verify_manifest, Architecture, Environment, InstalledProduct, LocalizedText,
     PackageCheck, Plan, Product, Timestamp, TrustPolicy, TrustedKey, VerifiedManifest, Version,
 };
-use olkit_msi_query::{Contexts, Inventory, ProductState, UserFilter};
+use olkit_msi_query::Inventory;
 
 use crate::boundary::boundary;
 use crate::error::FfiError;
@@ -224,37 +224,19 @@ fn installed_products(bytes: &[u8]) -> Result<Vec<InstalledProduct>, FfiError> {
     }
     let inventory = Inventory::from_reg_bytes(bytes)
         .map_err(|e| FfiError::from(e).context(&format!("argument `{NAME}`")))?;
-    let mut products = Vec::new();
-    for p in inventory.enum_products(None, &UserFilter::Current, Contexts::ALL) {
-        if p.state == ProductState::Absent {
-            continue;
-        }
-        let version = match (&p.version, &p.version_string) {
-            (Some(v), _) => v.to_string(),
-            (None, Some(text)) => text.clone(),
-            (None, None) => continue,
-        };
-        // A registration whose version olkit cannot read cannot be
-        // compared: it is left out, as one without a version.
-        let Ok(version) = Version::parse(&version) else {
-            continue;
-        };
-        let product_code = Some(p.product_code.to_string());
-        let name = p.display_name().unwrap_or_default().to_owned();
-        let upgrade_codes: Vec<Option<String>> = match p.upgrade_codes.as_slice() {
-            [] => vec![None],
-            codes => codes.iter().map(|c| Some(c.to_string())).collect(),
-        };
-        for upgrade_code in upgrade_codes {
-            products.push(InstalledProduct {
-                product_code: product_code.clone(),
-                upgrade_code,
-                version: version.clone(),
-                name: name.clone(),
-            });
-        }
-    }
-    Ok(products)
+    // A version olkit cannot read cannot be compared: left out.
+    Ok(inventory
+        .planning_rows()
+        .into_iter()
+        .filter_map(|row| {
+            Some(InstalledProduct {
+                product_code: Some(row.product_code.to_string()),
+                upgrade_code: row.upgrade_code.map(|c| c.to_string()),
+                version: Version::parse(&row.version).ok()?,
+                name: row.name.to_owned(),
+            })
+        })
+        .collect())
 }
 
 /// The environment of the request, or the defaults.

@@ -184,6 +184,19 @@ impl serde::Serialize for ProductState {
     }
 }
 
+/// One row of [`Inventory::planning_rows`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanningRow<'a> {
+    /// The ProductCode.
+    pub product_code: Guid,
+    /// One UpgradeCode it is registered under.
+    pub upgrade_code: Option<Guid>,
+    /// Its version as text (the `Version` DWORD, else `DisplayVersion`).
+    pub version: String,
+    /// Its name as Windows shows it.
+    pub name: &'a str,
+}
+
 /// One product instance registered with Windows Installer: a product code
 /// in one context (and, per user, for one user).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -459,6 +472,39 @@ impl Inventory {
     /// tells it (their `UserData` is under exactly one user SID).
     pub fn current_user_sid(&self) -> Option<&str> {
         self.current_user_sid.as_deref()
+    }
+
+    /// What an update planner compares a manifest with: the products of
+    /// the current user and the machine that are installed or advertised
+    /// and have a version, one row per UpgradeCode they are registered
+    /// under (one row without an UpgradeCode when they have none).
+    pub fn planning_rows(&self) -> Vec<PlanningRow<'_>> {
+        let mut rows = Vec::new();
+        for p in self.enum_products(None, &UserFilter::Current, Contexts::ALL) {
+            if p.state == ProductState::Absent {
+                continue;
+            }
+            let version = match (&p.version, &p.version_string) {
+                (Some(v), _) => v.to_string(),
+                (None, Some(text)) => text.clone(),
+                // Without a version it cannot be compared.
+                (None, None) => continue,
+            };
+            let name = p.display_name().unwrap_or_default();
+            let mut push = |upgrade_code: Option<Guid>| {
+                rows.push(PlanningRow {
+                    product_code: p.product_code,
+                    upgrade_code,
+                    version: version.clone(),
+                    name,
+                });
+            };
+            match p.upgrade_codes.as_slice() {
+                [] => push(None),
+                codes => codes.iter().copied().for_each(|c| push(Some(c))),
+            }
+        }
+        rows
     }
 
     /// `MsiEnumProductsEx`: the product instances in `contexts` for the

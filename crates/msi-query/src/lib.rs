@@ -72,8 +72,8 @@ mod version;
 pub use guid::Guid;
 pub use identity::{Architecture, ProductIdentity, Template};
 pub use inventory::{
-    Contexts, InstallContext, InstalledProduct, Inventory, InventoryWarning, ProductState,
-    UserFilter, MACHINE_SID,
+    Contexts, InstallContext, InstalledProduct, Inventory, InventoryWarning, PlanningRow,
+    ProductState, UserFilter, MACHINE_SID,
 };
 pub use upgrade::{
     find_related_products, ProductVerdict, Relation, Scope, UpgradeAction, UpgradeAttributes,

@@ -11,7 +11,6 @@ use olkit_manifest::{
     Architecture, Environment, InstalledProduct, Limits, LocalizedText, Plan, PlanItem, Product,
     Timestamp, Version,
 };
-use olkit_msi_query::{Contexts, ProductState, UserFilter};
 use serde::Serialize;
 
 use super::http::{self, HttpArgs, HttpOptions};
@@ -204,40 +203,24 @@ pub(crate) fn installed_products(path: &Path) -> Result<Vec<InstalledProduct>, C
         return serde_json::from_slice(&bytes).map_err(|e| CliError::io(path, io::Error::other(e)));
     }
     let inventory = crate::msi::read_inventory(path)?;
-    let mut products = Vec::new();
-    for p in inventory.enum_products(None, &UserFilter::Current, Contexts::ALL) {
-        if p.state == ProductState::Absent {
-            continue;
-        }
-        let Some(Ok(version)) = p
-            .version
-            .map(|v| v.to_string())
-            .or_else(|| p.version_string.clone())
-            .map(|text| Version::parse(&text))
-        else {
-            // Without a version it cannot be compared.
-            continue;
-        };
-        let name = p.display_name().unwrap_or_default().to_owned();
-        let product_code = Some(p.product_code.to_string());
-        let codes: Vec<Option<String>> = if p.upgrade_codes.is_empty() {
-            vec![None]
-        } else {
-            p.upgrade_codes
-                .iter()
-                .map(|c| Some(c.to_string()))
-                .collect()
-        };
-        for upgrade_code in codes {
-            products.push(InstalledProduct {
-                product_code: product_code.clone(),
-                upgrade_code,
-                version: version.clone(),
-                name: name.clone(),
-            });
-        }
-    }
-    Ok(products)
+    Ok(planned_products(&inventory))
+}
+
+/// The inventory's planning rows as the planner's installed products; a
+/// version olkit cannot read cannot be compared and is left out.
+pub(crate) fn planned_products(inventory: &olkit_msi_query::Inventory) -> Vec<InstalledProduct> {
+    inventory
+        .planning_rows()
+        .into_iter()
+        .filter_map(|row| {
+            Some(InstalledProduct {
+                product_code: Some(row.product_code.to_string()),
+                upgrade_code: row.upgrade_code.map(|c| c.to_string()),
+                version: Version::parse(&row.version).ok()?,
+                name: row.name.to_owned(),
+            })
+        })
+        .collect()
 }
 
 /// A verified manifest, wherever it came from.
