@@ -21,6 +21,11 @@
 // - ManifestPolicy, Manifest, ManifestInstalled, ManifestPlan, ManifestCheck
 //   (with ManifestEnvironment, ManifestVerdict and the Manifest* enums):
 //   update manifests, plans, package checks and bundles, over olk_manifest_*.
+// - Updates (with UpdatesRequest, UpdatesCheck and UpdatesRequestNative):
+//   the update check in one call (manifest, signature, keys, installed
+//   products and machine to a ManifestPlan and the updater's list as JSON),
+//   over olk_updates_check; ManifestPlan.CheckPackage checks a download in
+//   chunks from the plan alone (olk_updates_package_check_new).
 // - Db (with DbOptions, DbStatus, DbOutcome, DbCheckReport, DbPhase, DbState,
 //   DbOutcomeKind, and Progress/ProgressHandler for olk_progress_cb): the KOC
 //   cache database's status, upgrade with progress and cancel, and check,
@@ -554,6 +559,18 @@ namespace Olkit
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         public static extern int olk_manifest_extract_bundle(IntPtr zip, IntPtr dest, out IntPtr report);
 
+        // olk_updates_* (the update check). The request is always passed
+        // (its buffers and strings in unmanaged memory for the call); the
+        // plan is an olk_manifest_plan, the check an olk_manifest_check.
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_updates_check(ref UpdatesRequestNative request, out ManifestPlanHandle plan,
+            out IntPtr reportJson, out ulong serialToStore);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        public static extern int olk_updates_package_check_new(ManifestPlanHandle plan, UIntPtr item,
+            out ManifestCheckHandle check);
+
         // olk_db_* (olkit-dbmigrate) and olk_progress_cb. The options are
         // always passed (DbOptionsNative with every field 0 is the default);
         // the callback may be null, and must stay alive during the call
@@ -838,6 +855,31 @@ namespace Olkit
         public uint Architecture;
         public IntPtr Channel;
         public IntPtr MachineId;
+    }
+
+    /// <summary>olk_updates_request: set StructSize to
+    /// Marshal.SizeOf(typeof(UpdatesRequestNative)) (112 bytes on 64-bit);
+    /// buffers are a pointer and a length in bytes (IntPtr.Zero with 0:
+    /// none), PublicKeys an array of PublicKeyCount UTF-8 strings,
+    /// EnvironmentJson UTF-8 or IntPtr.Zero; the flags are 0 or 1.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct UpdatesRequestNative
+    {
+        public uint StructSize;
+        public IntPtr Manifest;
+        public UIntPtr ManifestLen;
+        public IntPtr Signature;
+        public UIntPtr SignatureLen;
+        public IntPtr PublicKeys;
+        public UIntPtr PublicKeyCount;
+        public byte AllowUnsigned;
+        public byte HasLastSerial;
+        public ulong LastSerial;
+        public IntPtr Inventory;
+        public UIntPtr InventoryLen;
+        public IntPtr EnvironmentJson;
+        public byte HasNow;
+        public long NowUnix;
     }
 
     /// <summary>olk_progress as the callback receives it (read it with
@@ -2369,6 +2411,17 @@ namespace Olkit
         {
             return Utf8.Take(Get<IntPtr>(Native.olk_manifest_plan_json));
         }
+
+        /// <summary>Starts a chunk-by-chunk check of item index's package
+        /// (size and digest as the manifest declares them) as the host's own
+        /// HTTP stack receives it; the check outlives the plan
+        /// (olk_updates_package_check_new).</summary>
+        public ManifestCheck CheckPackage(int index)
+        {
+            ManifestCheckHandle h;
+            Library.Check(Native.olk_updates_package_check_new(handle, Sizes.Of(index, "index"), out h));
+            return new ManifestCheck(h);
+        }
     }
 
     /// <summary>A package verified chunk by chunk as it downloads (olk_manifest_check).</summary>
@@ -2550,6 +2603,185 @@ namespace Olkit
                 IntPtr report;
                 Library.Check(Native.olk_manifest_extract_bundle(z.Pointer, d.Pointer, out report));
                 return Utf8.Take(report);
+            }
+        }
+    }
+
+    /// <summary>What Updates.Check checks and plans (olk_updates_request).</summary>
+    public sealed class UpdatesRequest
+    {
+        /// <summary>The manifest as the server sent it (UTF-8 or UTF-16 XML); required.</summary>
+        public byte[] Manifest;
+        /// <summary>The text of its .minisig; null: unsigned (refused unless AllowUnsigned).</summary>
+        public byte[] Signature;
+        /// <summary>The pinned keys: .pub file texts or their base64 lines; null: none.</summary>
+        public string[] PublicKeys;
+        /// <summary>Accept a manifest without signature (a signature given is still verified).</summary>
+        public bool AllowUnsigned;
+        /// <summary>The serial stored after the last accepted manifest; null: none yet.</summary>
+        public ulong? LastSerial;
+        /// <summary>A .reg export of the Windows Installer registrations or a
+        /// JSON list of installed products; null: nothing installed.</summary>
+        public byte[] Inventory;
+        /// <summary>The machine as JSON (as `olkit manifest plan --env`
+        /// reads it); null: the defaults.</summary>
+        public string EnvironmentJson;
+        /// <summary>The time to check expiry at, in Unix seconds; null: the system clock.</summary>
+        public long? NowUnix;
+    }
+
+    /// <summary>The result of Updates.Check: the plan (disposed with this
+    /// object), the list an updater shows and the serial to store.</summary>
+    public sealed class UpdatesCheck : IDisposable
+    {
+        internal UpdatesCheck(ManifestPlan plan, string reportJson, ulong serialToStore)
+        {
+            Plan = plan;
+            ReportJson = reportJson;
+            SerialToStore = serialToStore != 0 ? serialToStore : (ulong?)null;
+        }
+
+        /// <summary>The plan; item i is product i of the manifest.</summary>
+        public ManifestPlan Plan { get; private set; }
+
+        /// <summary>The updater's list as JSON (shape: olk_updates_check).</summary>
+        public string ReportJson { get; private set; }
+
+        /// <summary>The serial to store and pass as LastSerial next time; null if none.</summary>
+        public ulong? SerialToStore { get; private set; }
+
+        public void Dispose()
+        {
+            Plan.Dispose();
+        }
+    }
+
+    /// <summary>The update check in one call (olk_updates_*). Failures
+    /// throw OlkitException (Status.ManifestUnsigned, ManifestBadSignature,
+    /// ManifestKey, ManifestExpired, ManifestRollback, the Reg* codes of a
+    /// .reg inventory, InvalidArgument...).</summary>
+    public static class Updates
+    {
+        /// <summary>request as olk_updates_request for the duration of a call.</summary>
+        sealed class RequestArg : IDisposable
+        {
+            readonly IntPtr manifest;
+            readonly IntPtr signature;
+            readonly IntPtr[] keys;
+            readonly IntPtr array;
+            readonly IntPtr inventory;
+            readonly IntPtr environment;
+            public UpdatesRequestNative Raw;
+
+            /// <summary>A copy of bytes in unmanaged memory; IntPtr.Zero for null
+            /// (never for an empty array, which is "these 0 bytes").</summary>
+            static IntPtr Copy(byte[] bytes)
+            {
+                if (bytes == null)
+                {
+                    return IntPtr.Zero;
+                }
+                IntPtr p = Marshal.AllocHGlobal(Math.Max(bytes.Length, 1));
+                Marshal.Copy(bytes, 0, p, bytes.Length);
+                return p;
+            }
+
+            static UIntPtr Length(byte[] bytes, string name)
+            {
+                return bytes == null ? UIntPtr.Zero : Sizes.Of(bytes.Length, name);
+            }
+
+            public RequestArg(UpdatesRequest request)
+            {
+                string[] pinned = request.PublicKeys ?? new string[0];
+                keys = new IntPtr[pinned.Length];
+                try
+                {
+                    manifest = Copy(request.Manifest);
+                    signature = Copy(request.Signature);
+                    for (int i = 0; i < pinned.Length; i++)
+                    {
+                        keys[i] = Utf8.Alloc(pinned[i]);
+                    }
+                    if (keys.Length > 0)
+                    {
+                        array = Marshal.AllocHGlobal(IntPtr.Size * keys.Length);
+                        Marshal.Copy(keys, 0, array, keys.Length);
+                    }
+                    inventory = Copy(request.Inventory);
+                    environment = Utf8.Alloc(request.EnvironmentJson);
+                }
+                catch
+                {
+                    Dispose();
+                    throw;
+                }
+                Raw = new UpdatesRequestNative
+                {
+                    StructSize = (uint)Marshal.SizeOf(typeof(UpdatesRequestNative)),
+                    Manifest = manifest,
+                    ManifestLen = Length(request.Manifest, "Manifest"),
+                    Signature = signature,
+                    SignatureLen = Length(request.Signature, "Signature"),
+                    PublicKeys = array,
+                    PublicKeyCount = Sizes.Of(keys.Length, "PublicKeys"),
+                    AllowUnsigned = (byte)(request.AllowUnsigned ? 1 : 0),
+                    HasLastSerial = (byte)(request.LastSerial.HasValue ? 1 : 0),
+                    LastSerial = request.LastSerial.GetValueOrDefault(),
+                    Inventory = inventory,
+                    InventoryLen = Length(request.Inventory, "Inventory"),
+                    EnvironmentJson = environment,
+                    HasNow = (byte)(request.NowUnix.HasValue ? 1 : 0),
+                    NowUnix = request.NowUnix.GetValueOrDefault(),
+                };
+            }
+
+            public void Dispose()
+            {
+                Marshal.FreeHGlobal(manifest);
+                Marshal.FreeHGlobal(signature);
+                foreach (IntPtr key in keys)
+                {
+                    Marshal.FreeHGlobal(key);
+                }
+                Marshal.FreeHGlobal(array);
+                Marshal.FreeHGlobal(inventory);
+                Marshal.FreeHGlobal(environment);
+            }
+        }
+
+        /// <summary>Verifies the manifest as olk_manifest_verify does, reads
+        /// the installed products and plans it for the machine
+        /// (olk_updates_check). A null PublicKeys element is passed on as
+        /// NULL (Status.NullArgument naming it).</summary>
+        public static UpdatesCheck Check(UpdatesRequest request)
+        {
+            if (request == null)
+            {
+                throw new ArgumentNullException("request");
+            }
+            if (request.Manifest == null)
+            {
+                throw new ArgumentNullException("request", "request.Manifest is null");
+            }
+            using (var r = new RequestArg(request))
+            {
+                ManifestPlanHandle plan;
+                IntPtr report;
+                ulong serial;
+                int status = Native.olk_updates_check(ref r.Raw, out plan, out report, out serial);
+                string text = status == Status.Ok ? Utf8.Take(report) : null;
+                var owned = new ManifestPlan(plan);
+                try
+                {
+                    Library.Check(status);
+                }
+                catch
+                {
+                    owned.Dispose();
+                    throw;
+                }
+                return new UpdatesCheck(owned, text, serial);
             }
         }
     }
