@@ -454,6 +454,8 @@ struct CheckJson<'a> {
     warnings: Vec<String>,
 }
 
+/// The `--json` document of a failure before any result: the manifest
+/// (a URL shown without credentials) and the message.
 #[derive(Serialize)]
 struct FailureJson {
     error: ErrorJson,
@@ -465,26 +467,30 @@ struct ErrorJson {
     message: String,
 }
 
+/// Prints the `--json` failure document of `error` when `json` is set, and
+/// hands the error on.
+pub(crate) fn fail_json(json: bool, manifest: &str, error: CliError) -> CliResult {
+    if json {
+        let doc = FailureJson {
+            error: ErrorJson {
+                source: if http::is_url(manifest) {
+                    http::shown_url(manifest)
+                } else {
+                    manifest.to_owned()
+                },
+                message: error.to_string(),
+            },
+        };
+        output::write_json(&mut output::stdout(), &doc)?;
+    }
+    Err(error)
+}
+
 /// Runs `olkit updates check`.
 pub(crate) fn run(mut args: CheckArgs) -> CliResult {
     match check(&mut args) {
         Ok(()) => Ok(()),
-        Err(error) => {
-            if args.json {
-                let doc = FailureJson {
-                    error: ErrorJson {
-                        source: if http::is_url(&args.manifest) {
-                            http::shown_url(&args.manifest)
-                        } else {
-                            args.manifest.clone()
-                        },
-                        message: error.to_string(),
-                    },
-                };
-                output::write_json(&mut output::stdout(), &doc)?;
-            }
-            Err(error)
-        }
+        Err(error) => fail_json(args.json, &args.manifest, error),
     }
 }
 

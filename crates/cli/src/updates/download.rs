@@ -117,18 +117,6 @@ struct DownloadJson<'a> {
     warnings: Vec<String>,
 }
 
-/// The `--json` document of a refused manifest.
-#[derive(Serialize)]
-struct FailureJson {
-    error: ErrorJson,
-}
-
-#[derive(Serialize)]
-struct ErrorJson {
-    source: String,
-    message: String,
-}
-
 /// Runs `olkit updates download`.
 pub(crate) fn run(mut args: DownloadArgs) -> CliResult {
     match download(&mut args) {
@@ -137,22 +125,7 @@ pub(crate) fn run(mut args: DownloadArgs) -> CliResult {
             &args.dir,
             io::Error::other("not every package was downloaded and verified (see above)"),
         )),
-        Err(error) => {
-            if args.json {
-                let doc = FailureJson {
-                    error: ErrorJson {
-                        source: if http::is_url(&args.manifest) {
-                            http::shown_url(&args.manifest)
-                        } else {
-                            args.manifest.clone()
-                        },
-                        message: error.to_string(),
-                    },
-                };
-                output::write_json(&mut output::stdout(), &doc)?;
-            }
-            Err(error)
-        }
+        Err(error) => super::check::fail_json(args.json, &args.manifest, error),
     }
 }
 
