@@ -152,7 +152,16 @@ given; nothing else is touched. Steps:
      server unreachable (olkit profile plan), convert (olkit profile
      convert) into koc-profiles-koff.reg and koc-profiles-undo.reg, count
      the lines kept byte for byte, and check that converting the result
-     again changes nothing and says already KOFF.
+     again changes nothing and says already KOFF;
+  9. run the update check on the examples as olkit updates check does
+     (manifest.xml verified with manifest.xml.minisig and manifest.pub, the
+     products of installed-products.reg, the machine of manifest-env.json;
+     nothing is fetched from the network) and show its list; if it offers
+     the entry with olkit-sample.msi's ProductCode, download that package
+     from its local copy as olkit updates download does (into updates/
+     downloads/, streamed through the size and SHA-256 check into a .part
+     renamed once verified) and show the msiexec command line olkit
+     updates install-command gives for it.
 Example files missing from --examples DIR are taken from the copies built
 into olkit. Exits with 1 if a check fails.
 
@@ -191,7 +200,14 @@ With --json, one JSON document:
    \"profile\": {\"export\": {\"file\", \"bytes\", \"source\"}, \"before\" and \"after\":
      [{\"name\", \"is_default\", \"services\"}], \"server_version\", \"plan\" and
      \"again\" (as in olkit profile plan --json), \"converted\" and \"undo\":
-     {\"file\", \"bytes\"}, \"lines_kept\", \"lines_removed\", \"lines_added\"}}
+     {\"file\", \"bytes\"}, \"lines_kept\", \"lines_removed\", \"lines_added\"},
+   \"updates\": {\"manifest\", \"signature\", \"key\", \"installed\" and \"environment\":
+     {\"file\", \"bytes\", \"source\"}, \"provenance\", \"installed_products\",
+     \"updates\", \"not_offered\", \"cache_upgrade\" (as in olkit updates check
+     --json), \"list\" (the lines olkit updates check prints), \"package\":
+     {\"file\", \"bytes\", \"source\", \"product_code\", \"product\", \"version\",
+     \"offered\", \"download\": null | {as a package of olkit updates download
+     --json}, \"install\": null | {\"command_line\", \"argv\", \"dropped\"}}}}
 \"lines_removed\" and \"lines_added\" are the changed lines as text; \"reread\"
 is the value read back from the edited file.";
 
@@ -239,6 +255,7 @@ struct Report {
     manifest: crate::manifest::DemoManifest,
     db: crate::db::DemoDb,
     profile: crate::profile::DemoProfile,
+    updates: crate::updates::demo::DemoUpdates,
 }
 
 #[derive(Serialize)]
@@ -371,6 +388,9 @@ fn steps(
 
     // 8. The example KOC profile: list, plan, convert, convert again.
     let profile = crate::profile::demo_step(dir, examples)?;
+
+    // 9. The update check on the examples: list, download, install command.
+    let updates = crate::updates::demo::demo_step(dir, examples)?;
     Ok(Report {
         workdir: output::path_text(dir),
         kept: false,
@@ -383,6 +403,7 @@ fn steps(
         manifest,
         db,
         profile,
+        updates,
     })
 }
 
@@ -784,15 +805,21 @@ fn print(out: &mut impl Write, r: &Report) -> CliResult {
     crate::manifest::demo_print(out, 6, &r.manifest)?;
     crate::db::demo_print(out, 7, &r.db)?;
     crate::profile::demo_print(out, 8, &r.profile)?;
+    crate::updates::demo::demo_print(out, 9, &r.updates)?;
 
     let manifest = if r.manifest.package_checked() {
         "verified manifest.xml with its pinned key, planned its updates for manifest-env.json and checked olkit-sample.msi against it, refusing a copy of each with one byte changed"
     } else {
         "verified manifest.xml with its pinned key, refusing a copy with one byte changed, and planned its updates for manifest-env.json"
     };
+    let updates = if r.updates.downloaded() {
+        "checked for updates against installed-products.reg, downloaded and verified olkit-sample.msi and gave its msiexec command line"
+    } else {
+        "checked for updates against installed-products.reg"
+    };
     writeln!(
         out,
-        "\nDone: read, summarised, round-tripped, canonicalised and edited {PROFILES_NAME}; read and queried olkit-sample.msi and matched it against installed-products.reg; {manifest}; generated a format-1 connector cache and upgraded it to format 2; converted the KOC profile of koc-profiles.reg to KOFF with its undo file, and a second conversion changed nothing; only the temporary copies were written."
+        "\nDone: read, summarised, round-tripped, canonicalised and edited {PROFILES_NAME}; read and queried olkit-sample.msi and matched it against installed-products.reg; {manifest}; generated a format-1 connector cache and upgraded it to format 2; converted the KOC profile of koc-profiles.reg to KOFF with its undo file, and a second conversion changed nothing; {updates}; only the temporary copies were written."
     )?;
     Ok(())
 }

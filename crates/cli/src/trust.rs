@@ -36,7 +36,7 @@ pub(crate) struct TrustArgs {
     pub(crate) sig: Option<PathBuf>,
     /// A trusted minisign public key: the base64 line or a .pub file. Repeatable.
     #[arg(long, value_name = "KEY")]
-    pubkey: Vec<String>,
+    pub(crate) pubkey: Vec<String>,
     /// Accept a manifest without signature (with a warning).
     #[arg(long)]
     pub(crate) allow_unsigned: bool,
@@ -45,7 +45,7 @@ pub(crate) struct TrustArgs {
     pub(crate) last_serial: Option<u64>,
     /// Check expiry at this instant (RFC 3339) instead of now.
     #[arg(long, value_name = "TIME", value_parser = parse_timestamp)]
-    at: Option<Timestamp>,
+    pub(crate) at: Option<Timestamp>,
 }
 
 fn parse_timestamp(text: &str) -> Result<Timestamp, String> {

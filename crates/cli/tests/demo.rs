@@ -302,3 +302,181 @@ fn demo_fails_on_a_missing_examples_directory() {
         run.stderr
     );
 }
+
+/// `olkit updates check` on the committed examples, as a user runs it.
+fn updates_check(extra: &[&str]) -> common::Run {
+    let ex = examples();
+    let (manifest, key, reg, env) = (
+        ex.join("manifest.xml"),
+        ex.join("manifest.pub"),
+        ex.join("installed-products.reg"),
+        ex.join("manifest-env.json"),
+    );
+    let mut args = vec![
+        "updates",
+        "check",
+        manifest.to_str().unwrap(),
+        "--pubkey",
+        key.to_str().unwrap(),
+        "--installed",
+        reg.to_str().unwrap(),
+        "--env",
+        env.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    olkit(&args).ok()
+}
+
+/// Step 9 shows what `olkit updates check` says of the examples, downloads
+/// the example package as `olkit updates download` does, and prints the
+/// command `olkit updates install-command` prints for the downloaded file.
+#[test]
+fn demo_runs_the_update_check_on_the_examples() {
+    let json = olkit(&["demo", "--json", "--keep"]).ok().json();
+    let workdir = PathBuf::from(json["workdir"].as_str().unwrap());
+    let u = &json["updates"];
+
+    // The list and its JSON are those of `olkit updates check`; only the
+    // manifest's path (the demo's copy) differs in the first line.
+    let check = updates_check(&["--json"]).json();
+    assert_eq!(u["updates"], check["updates"]);
+    assert_eq!(u["not_offered"], check["not_offered"]);
+    assert_eq!(u["cache_upgrade"], check["cache_upgrade"]);
+    let names: Vec<&str> = u["updates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["OXtender 2 for Microsoft Outlook", "Olkit Sample"]);
+    let printed = updates_check(&[]).text();
+    let printed: Vec<&str> = printed.lines().collect();
+    let list: Vec<&str> = u["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(list.len(), printed.len());
+    assert_eq!(list[1..], printed[1..]);
+    assert_eq!(
+        list[0].split_once(": ").unwrap().1,
+        printed[0].split_once(": ").unwrap().1
+    );
+    assert!(list[0].starts_with(
+        workdir
+            .join("updates")
+            .join("manifest.xml")
+            .to_str()
+            .unwrap()
+    ));
+
+    // The package, downloaded from its local copy under the name of its URL.
+    let msi = examples().join("olkit-sample.msi");
+    let p = &u["package"];
+    assert_eq!(p["product"], "Olkit Sample");
+    assert_eq!(p["version"], "1.5.0");
+    assert_eq!(p["offered"], true);
+    assert_eq!(p["product_code"], json["msi"]["identity"]["product_code"]);
+    let d = &p["download"];
+    assert_eq!(d["status"], "downloaded");
+    assert_eq!(d["sha256"], sha256sum(&msi));
+    assert_eq!(d["bytes"], std::fs::metadata(&msi).unwrap().len());
+    let downloaded = PathBuf::from(d["path"].as_str().unwrap());
+    assert_eq!(
+        downloaded,
+        workdir.join("updates/downloads/olkit-sample-1.5.0.msi")
+    );
+    assert_eq!(
+        std::fs::read(&downloaded).unwrap(),
+        std::fs::read(&msi).unwrap()
+    );
+    let parts: Vec<_> = std::fs::read_dir(downloaded.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(parts, [std::ffi::OsString::from("olkit-sample-1.5.0.msi")]);
+
+    // The command is the one `olkit updates install-command` prints.
+    let install = olkit(&[
+        "updates",
+        "install-command",
+        downloaded.to_str().unwrap(),
+        "--manifest",
+        examples().join("manifest.xml").to_str().unwrap(),
+        "--pubkey",
+        examples().join("manifest.pub").to_str().unwrap(),
+        "--product",
+        "Olkit Sample",
+    ])
+    .ok();
+    assert_eq!(p["install"]["command_line"], install.text().trim_end());
+    assert_eq!(
+        p["install"]["argv"],
+        serde_json::json!(["msiexec", "/i", d["path"], "/qn", "/norestart"])
+    );
+    assert_eq!(p["install"]["dropped"], serde_json::json!(["/qn"]));
+    std::fs::remove_dir_all(&workdir).unwrap();
+
+    let text = olkit(&["demo"]).ok().text();
+    for expected in [
+        "9. Update check: manifest.xml",
+        "   | 2. Olkit Sample: 1.1.0 -> 1.5.0 [upgrade]",
+        "the manifest's Olkit Sample 1.5.0",
+        "downloaded from its local copy as `olkit updates download` does: olkit-sample-1.5.0.msi",
+        "     msiexec /i ",
+        "downloaded and verified olkit-sample.msi and gave its msiexec command line",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
+/// A manifest (signed by another key) whose Olkit Sample is older than the
+/// installed one: the check does not offer it, and step 9 neither
+/// downloads it nor prints a command.
+#[test]
+fn demo_downloads_nothing_the_update_check_does_not_offer() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_profiles(dir.path());
+    let xml = std::fs::read_to_string(examples().join("manifest.xml")).unwrap();
+    let older = xml.replace(
+        "<Name>Olkit Sample</Name>\n    <Version>1.5.0</Version>",
+        "<Name>Olkit Sample</Name>\n    <Version>1.0.0</Version>",
+    );
+    assert_ne!(older, xml);
+    let manifest = write(dir.path(), "manifest.xml", older.as_bytes());
+    let keys = Keys::generate();
+    keys.sign_file(Path::new(&manifest), false);
+    write(dir.path(), "manifest.pub", keys.public.as_bytes());
+    let examples_dir = dir.path().to_str().unwrap();
+
+    let json = olkit(&["demo", "--json", "--examples", examples_dir])
+        .ok()
+        .json();
+    let u = &json["updates"];
+    assert_eq!(u["manifest"]["source"], manifest.as_str());
+    let names: Vec<&str> = u["updates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["OXtender 2 for Microsoft Outlook"]);
+    assert!(u["not_offered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "Olkit Sample" && p["installed"] == "1.1.0"));
+    assert_eq!(u["package"]["version"], "1.0.0");
+    assert_eq!(u["package"]["offered"], false);
+    assert_eq!(u["package"]["download"], serde_json::Value::Null);
+    assert_eq!(u["package"]["install"], serde_json::Value::Null);
+
+    let run = olkit(&["demo", "--examples", examples_dir]).ok();
+    let text = run.text();
+    assert!(
+        text.contains("not offered to this machine: not downloaded, no install command"),
+        "{text}"
+    );
+    assert!(!text.contains("msiexec /i"), "{text}");
+}

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use olkit_manifest::{
-    Architecture, Environment, InstalledProduct, Limits, LocalizedText, Plan, PlanItem, Product,
-    Timestamp, Version,
+    Architecture, Environment, InstalledProduct, Limits, LocalizedText, Manifest, Plan, PlanItem,
+    Product, Timestamp, Version,
 };
 use serde::Serialize;
 
@@ -133,6 +133,20 @@ fn parse_architecture(text: &str) -> Result<Architecture, String> {
 }
 
 impl EnvArgs {
+    /// The machine of a JSON file, as `--env FILE` alone gives it.
+    pub(crate) fn from_file(path: PathBuf) -> Self {
+        EnvArgs {
+            env: Some(path),
+            server_version: None,
+            outlook_version: None,
+            outlook_bitness: None,
+            windows_version: None,
+            architecture: None,
+            channel: None,
+            machine_id: None,
+        }
+    }
+
     /// The environment of the file, with the flags applied.
     pub(crate) fn environment(&self) -> Result<Environment, CliError> {
         let mut env = match &self.env {
@@ -384,7 +398,7 @@ fn texts(list: &[LocalizedText]) -> Vec<TextJson<'_>> {
 
 /// One update the machine is offered.
 #[derive(Serialize)]
-struct UpdateJson<'a> {
+pub(super) struct UpdateJson<'a> {
     index: usize,
     name: &'a str,
     installed: Option<&'a str>,
@@ -426,7 +440,7 @@ impl<'a> UpdateJson<'a> {
 }
 
 #[derive(Serialize)]
-struct OtherJson<'a> {
+pub(super) struct OtherJson<'a> {
     index: usize,
     name: &'a str,
     offered: &'a str,
@@ -436,7 +450,7 @@ struct OtherJson<'a> {
 }
 
 #[derive(Serialize)]
-struct StateJson {
+pub(super) struct StateJson {
     file: String,
     last_serial: Option<u64>,
     written: bool,
@@ -535,24 +549,7 @@ fn check(args: &mut CheckArgs) -> CliResult {
         None => None,
     };
 
-    let product = |item: &PlanItem| manifest.products.get(item.index);
-    let updates: Vec<UpdateJson<'_>> = plan
-        .to_apply()
-        .map(|item| UpdateJson::new(item, product(item)))
-        .collect();
-    let not_offered: Vec<OtherJson<'_>> = plan
-        .items
-        .iter()
-        .filter(|item| !plan.order.contains(&item.index))
-        .map(|item| OtherJson {
-            index: item.index,
-            name: &item.name,
-            offered: item.version.text(),
-            installed: item.installed.as_ref().map(Version::text),
-            action: item.action.as_str(),
-            reasons: item.reasons.iter().map(ToString::to_string).collect(),
-        })
-        .collect();
+    let (updates, not_offered) = update_list(manifest, &plan);
     let warnings = trusted.warnings();
     let mut out = output::stdout();
     if args.json {
@@ -586,7 +583,35 @@ fn check(args: &mut CheckArgs) -> CliResult {
     Ok(())
 }
 
-fn write_human(
+/// The list an updater shows: the updates `plan` offers, in the order to
+/// apply them, and the packages it does not offer.
+pub(super) fn update_list<'a>(
+    manifest: &'a Manifest,
+    plan: &'a Plan,
+) -> (Vec<UpdateJson<'a>>, Vec<OtherJson<'a>>) {
+    let product = |item: &PlanItem| manifest.products.get(item.index);
+    let updates = plan
+        .to_apply()
+        .map(|item| UpdateJson::new(item, product(item)))
+        .collect();
+    let not_offered = plan
+        .items
+        .iter()
+        .filter(|item| !plan.order.contains(&item.index))
+        .map(|item| OtherJson {
+            index: item.index,
+            name: &item.name,
+            offered: item.version.text(),
+            installed: item.installed.as_ref().map(Version::text),
+            action: item.action.as_str(),
+            reasons: item.reasons.iter().map(ToString::to_string).collect(),
+        })
+        .collect();
+    (updates, not_offered)
+}
+
+/// Prints the list as `olkit updates check` does without `--json`.
+pub(super) fn write_human(
     out: &mut impl Write,
     loaded: &Loaded,
     plan: &Plan,

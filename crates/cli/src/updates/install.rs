@@ -197,14 +197,14 @@ fn split_params(text: &str) -> Result<Vec<String>, String> {
 
 /// What the command line is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ui {
+pub(super) enum Ui {
     Quiet,
     Passive,
 }
 
 /// The msiexec arguments: ours, then the manifest's InstallParams with
 /// the switches ours replace left out (and listed in `dropped`).
-fn build_argv(
+pub(super) fn build_argv(
     package: &str,
     ui: Ui,
     log: Option<&str>,

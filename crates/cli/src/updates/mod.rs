@@ -3,6 +3,7 @@
 //! command line that installs it (`install-command`).
 
 mod check;
+pub(crate) mod demo;
 pub(crate) mod download;
 pub(crate) mod http;
 mod install;

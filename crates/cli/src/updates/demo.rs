@@ -1,0 +1,275 @@
+//! The update-check step of `olkit demo`: `olkit updates check`,
+//! `download` and `install-command` on the bundled examples, with nothing
+//! fetched from the network.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use olkit_manifest::{verify_file, Limits};
+use serde::Serialize;
+
+use super::check::{installed_products, load_manifest, update_list, write_human, EnvArgs};
+use super::download::{download_all, package_source, Base, Job, PackageJson, Source, Status};
+use super::http::{HttpOptions, DEFAULT_TIMEOUT};
+use super::install::{build_argv, command_line, Ui};
+use crate::demo::{
+    file_name, load_example, DemoFile, INSTALLED_PRODUCTS_REG, MANIFEST_ENV, MANIFEST_KEY,
+    MANIFEST_SIGNATURE, MANIFEST_XML, OLKIT_SAMPLE_MSI,
+};
+use crate::output::{self, CliError, CliResult};
+use crate::trust::TrustArgs;
+
+/// What the update-check step of the demo did.
+#[derive(Serialize)]
+pub(crate) struct DemoUpdates {
+    manifest: DemoFile,
+    signature: DemoFile,
+    key: DemoFile,
+    installed: DemoFile,
+    environment: DemoFile,
+    /// How the manifest was verified, as `olkit updates check` says it.
+    provenance: String,
+    /// The products of the .reg export the plan compared (installed or
+    /// advertised, with a version, once per UpgradeCode).
+    installed_products: usize,
+    /// As in `olkit updates check --json`.
+    updates: serde_json::Value,
+    /// As in `olkit updates check --json`.
+    not_offered: serde_json::Value,
+    cache_upgrade: Option<u32>,
+    /// The lines `olkit updates check` prints.
+    list: Vec<String>,
+    /// The example package and the manifest entry with its ProductCode.
+    package: DemoUpdatePackage,
+}
+
+#[derive(Serialize)]
+struct DemoUpdatePackage {
+    #[serde(flatten)]
+    file: DemoFile,
+    product_code: String,
+    /// The entry's name and version; `None` when the manifest has no entry
+    /// with that ProductCode.
+    product: Option<String>,
+    version: Option<String>,
+    /// Whether the check offers that entry to the machine.
+    offered: bool,
+    /// The package "downloaded" from its local copy as `olkit updates
+    /// download` does (as in its --json); only when offered.
+    download: Option<PackageJson>,
+    /// What `olkit updates install-command` prints for the downloaded file.
+    install: Option<DemoInstall>,
+}
+
+#[derive(Serialize)]
+struct DemoInstall {
+    command_line: String,
+    argv: Vec<String>,
+    /// The manifest's InstallParams switches the command's own replace.
+    dropped: Vec<String>,
+}
+
+impl DemoUpdates {
+    /// Whether the example package was downloaded and verified.
+    pub(crate) fn downloaded(&self) -> bool {
+        self.package.download.is_some()
+    }
+}
+
+fn demo_error(path: &Path, what: impl std::fmt::Display) -> CliError {
+    CliError::Demo(format!("{}: {what}", path.display()))
+}
+
+/// The update-check step of `olkit demo`, in `dir/updates`: the example
+/// manifest checked with its signature and pinned key against the
+/// products of installed-products.reg on the machine of
+/// manifest-env.json, as `olkit updates check` does; the example package,
+/// when offered, downloaded from its local copy into `downloads/` and
+/// verified while streaming, as `olkit updates download` does; and its
+/// msiexec command line, as `olkit updates install-command` gives it.
+pub(crate) fn demo_step(dir: &Path, examples: Option<&Path>) -> Result<DemoUpdates, CliError> {
+    let dir = dir.join("updates");
+    fs::create_dir_all(&dir).map_err(|e| CliError::io(&dir, e))?;
+    let (manifest_path, _, manifest) = load_example(&dir, examples, &MANIFEST_XML)?;
+    let (signature_path, _, signature) = load_example(&dir, examples, &MANIFEST_SIGNATURE)?;
+    let (key_path, _, key) = load_example(&dir, examples, &MANIFEST_KEY)?;
+    let (installed_path, _, installed) = load_example(&dir, examples, &INSTALLED_PRODUCTS_REG)?;
+    let (env_path, _, environment) = load_example(&dir, examples, &MANIFEST_ENV)?;
+
+    // As `olkit updates check MANIFEST --sig SIG --pubkey KEY --installed
+    // REG --env JSON`: a local manifest, so nothing is fetched.
+    let installed_list = installed_products(&installed_path)?;
+    let machine = EnvArgs::from_file(env_path).environment()?;
+    let mut trust = TrustArgs {
+        sig: Some(signature_path),
+        pubkey: vec![output::path_text(&key_path)],
+        allow_unsigned: false,
+        last_serial: None,
+        at: None,
+    };
+    let options = HttpOptions {
+        auth: None,
+        timeout: DEFAULT_TIMEOUT,
+        max_bytes: u64::try_from(Limits::default().max_bytes).unwrap_or(u64::MAX),
+        ca_file: None,
+    };
+    let loaded = load_manifest(&output::path_text(&manifest_path), &mut trust, &options)?;
+    let m = loaded.trusted.verified.manifest();
+    let plan = olkit_manifest::plan(m, &installed_list, &machine);
+    let (updates, not_offered) = update_list(m, &plan);
+    let mut text = Vec::new();
+    write_human(&mut text, &loaded, &plan, &updates, &not_offered, None)?;
+    let list = String::from_utf8_lossy(&text)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let updates_json = serde_json::to_value(&updates).map_err(|e| demo_error(&manifest_path, e))?;
+    let not_offered_json =
+        serde_json::to_value(&not_offered).map_err(|e| demo_error(&manifest_path, e))?;
+
+    // The package's entry is the one with the ProductCode it declares.
+    let (package_path, _, package_file) = load_example(&dir, examples, &OLKIT_SAMPLE_MSI)?;
+    let code = crate::msi::open(&package_path)?
+        .identity()
+        .map_err(|e| crate::msi::msi_error(&package_path, e))?
+        .product_code
+        .ok_or_else(|| demo_error(&package_path, "no ProductCode"))?;
+    let index = m.products.iter().position(|p| {
+        p.product_code
+            .as_deref()
+            .and_then(|c| olkit_msi_query::Guid::parse(c).ok())
+            == Some(code)
+    });
+    let product = index.and_then(|i| m.products.get(i));
+    let offered = index.is_some_and(|i| plan.order.contains(&i));
+    let (download, install) = match product.filter(|_| offered) {
+        Some(product) => {
+            let downloads = dir.join("downloads");
+            // Saved under the name the manifest's URL gives it, but read
+            // from the local copy: nothing is fetched.
+            let url = package_source(&Base::File(manifest_path.clone()), product)
+                .map_err(|e| demo_error(&manifest_path, e))?;
+            let job = Job {
+                product,
+                source: Source::File(package_path.clone()),
+                name: super::download::file_name(&url, product),
+            };
+            let done = download_all(std::slice::from_ref(&job), &downloads, &options)?;
+            let done = done
+                .into_iter()
+                .next()
+                .ok_or_else(|| demo_error(&package_path, "not downloaded"))?;
+            if done.status == Status::Failed {
+                return Err(demo_error(
+                    &package_path,
+                    done.error.as_deref().unwrap_or("not downloaded"),
+                ));
+            }
+            let target = downloads.join(&job.name);
+            if downloads.join(format!("{}.part", job.name)).exists() {
+                return Err(demo_error(&target, "a .part was left beside it"));
+            }
+            // As `olkit updates install-command` does: verified again,
+            // then the command for its absolute path.
+            verify_file(&target, product).map_err(|e| crate::trust::manifest_error(&target, e))?;
+            let absolute = std::path::absolute(&target).map_err(|e| CliError::io(&target, e))?;
+            let (argv, dropped) = build_argv(
+                &output::path_text(&absolute),
+                Ui::Quiet,
+                None,
+                product.install_params.as_deref(),
+            )
+            .map_err(|e| demo_error(&manifest_path, e))?;
+            let install = DemoInstall {
+                command_line: command_line(&argv),
+                argv,
+                dropped,
+            };
+            (Some(done), Some(install))
+        }
+        None => (None, None),
+    };
+
+    Ok(DemoUpdates {
+        provenance: loaded.trusted.provenance(),
+        installed_products: installed_list.len(),
+        cache_upgrade: plan.cache_upgrade(),
+        package: DemoUpdatePackage {
+            file: package_file,
+            product_code: code.to_string(),
+            product: product.map(|p| p.name.clone()),
+            version: product.map(|p| p.version.to_string()),
+            offered,
+            download,
+            install,
+        },
+        updates: updates_json,
+        not_offered: not_offered_json,
+        list,
+        manifest,
+        signature,
+        key,
+        installed,
+        environment,
+    })
+}
+
+/// Prints the update-check step of the demo as step `number`.
+pub(crate) fn demo_print(out: &mut impl Write, number: usize, d: &DemoUpdates) -> CliResult {
+    writeln!(
+        out,
+        "\n{number}. Update check: {} ({}) for the machine of {} with the {} of {}, as `olkit updates check` prints it:",
+        MANIFEST_XML.name,
+        d.manifest.origin(),
+        MANIFEST_ENV.name,
+        plural(d.installed_products, "product", "products"),
+        INSTALLED_PRODUCTS_REG.name,
+    )?;
+    for line in &d.list {
+        writeln!(out, "   | {line}")?;
+    }
+    let p = &d.package;
+    let entry = match (&p.product, &p.version) {
+        (Some(name), Some(version)) => format!("the manifest's {name} {version}"),
+        _ => "in no manifest entry".to_owned(),
+    };
+    writeln!(
+        out,
+        "   {} ({}, {} bytes): ProductCode {}, {entry}",
+        OLKIT_SAMPLE_MSI.name,
+        p.file.origin(),
+        p.file.bytes,
+        p.product_code
+    )?;
+    match (&p.download, &p.install) {
+        (Some(done), Some(install)) => {
+            writeln!(
+                out,
+                "   downloaded from its local copy as `olkit updates download` does: {} ({} bytes, {} {}), streamed through the check into a .part renamed once verified",
+                file_name(&done.path),
+                done.bytes.unwrap_or_default(),
+                done.strength.unwrap_or_default(),
+                done.sha256.as_deref().unwrap_or_default()
+            )?;
+            writeln!(out, "   `olkit updates install-command` gives:")?;
+            writeln!(out, "     {}", install.command_line)?;
+            for arg in &install.dropped {
+                writeln!(
+                    out,
+                    "   ({arg:?} of the manifest's InstallParams left out: the command's own switch applies)"
+                )?;
+            }
+        }
+        _ if p.product.is_some() => writeln!(
+            out,
+            "   not offered to this machine: not downloaded, no install command"
+        )?,
+        _ => writeln!(out, "   not checked: the manifest lists no such package")?,
+    }
+    Ok(())
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
