@@ -112,11 +112,10 @@ With --json, one JSON document:
   {\"path\", \"ok\": true | false, \"level\": \"quick\" | \"full\", \"state\": {\"state\",
    ...as in olkit db status}, \"problems\": [text], \"tables\": [{\"table\", \"rows\"}]}";
 
-/// Arguments of `olkit db status`.
+/// Where the scheduled marker lives and how much room to demand: shared
+/// by `olkit db status` and `olkit db migrate`.
 #[derive(Debug, Args)]
-pub(crate) struct StatusArgs {
-    /// The cache database.
-    path: PathBuf,
+pub(crate) struct SpaceArgs {
     /// The scheduled-upgrade marker (default: beside the database,
     /// NAME.olkit-scheduled).
     #[arg(long, value_name = "FILE")]
@@ -124,6 +123,15 @@ pub(crate) struct StatusArgs {
     /// Free space demanded beyond twice the database size, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 0)]
     margin: u64,
+}
+
+/// Arguments of `olkit db status`.
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// The cache database.
+    path: PathBuf,
+    #[command(flatten)]
+    space: SpaceArgs,
     /// Print one JSON document (shape: see --help).
     #[arg(long)]
     json: bool,
@@ -134,13 +142,8 @@ pub(crate) struct StatusArgs {
 pub(crate) struct MigrateArgs {
     /// The cache database.
     path: PathBuf,
-    /// The scheduled-upgrade marker (default: beside the database,
-    /// NAME.olkit-scheduled).
-    #[arg(long, value_name = "FILE")]
-    marker: Option<PathBuf>,
-    /// Free space demanded beyond twice the database size, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 0)]
-    margin: u64,
+    #[command(flatten)]
+    space: SpaceArgs,
     /// Verify the new database with integrity_check instead of quick_check.
     #[arg(long)]
     full_check: bool,
@@ -211,10 +214,10 @@ pub(crate) fn run(command: DbCommand) -> ExitCode {
     result.unwrap_or_else(|failure| failure.report())
 }
 
-fn options(marker: Option<&Path>, margin: u64, verify: Verify) -> MigrateOptions<'static> {
+fn options(space: &SpaceArgs, verify: Verify) -> MigrateOptions<'static> {
     MigrateOptions {
-        scheduled_marker: marker.map(Path::to_path_buf),
-        space_margin: margin,
+        scheduled_marker: space.marker.clone(),
+        space_margin: space.margin,
         verify,
         ..MigrateOptions::default()
     }
@@ -222,7 +225,7 @@ fn options(marker: Option<&Path>, margin: u64, verify: Verify) -> MigrateOptions
 
 fn status(args: &StatusArgs) -> Result<ExitCode, Failure> {
     let set = koc::migration_set();
-    let options = options(args.marker.as_deref(), args.margin, Verify::Quick);
+    let options = options(&args.space, Verify::Quick);
     let status = detect_with(&args.path, &set, &options)?;
     let mut out = output::stdout();
     if args.json {
@@ -334,11 +337,7 @@ struct MigrateJson<'a> {
 
 fn migrate_verb(args: &MigrateArgs) -> Result<ExitCode, Failure> {
     let set = koc::migration_set();
-    let options = options(
-        args.marker.as_deref(),
-        args.margin,
-        verify_level(args.full_check),
-    );
+    let options = options(&args.space, verify_level(args.full_check));
     let bar = Bar::on_terminal();
     let result = migrate(&args.path, &set, &options, &mut |p| {
         bar.show(p);
