@@ -1,19 +1,23 @@
 // updater: the update check of an Outlook connector updater through
 // olkit.hpp, the C++ wrapper of the olkit C ABI.
 //
-//   updater <manifest-url> <pubkey-file> <installed.reg> <env.json> [--download DIR]
+//   updater <manifest-url> <pubkey-file> <installed.reg> <env.json> [--state FILE] [--download DIR]
 //
 // 1. fetches the manifest and its signature (<manifest-url>.minisig) over
 //    HTTP with the program's own HTTP client (below: HTTP/1.1 GET over
 //    sockets, http:// only; a real updater uses its own stack, with its
-//    proxy and authentication settings);
+//    proxy and authentication settings); a .minisig answered 404 leaves
+//    the manifest unsigned, which olkit refuses;
 // 2. olkit::UpdatesCheck::run verifies the signature by the pinned key,
+//    refuses a manifest older than the serial stored in the --state file,
 //    reads the installed products of the .reg export and plans the
-//    updates for the machine of env.json, in one call;
+//    updates for the machine of env.json, in one call; the new serial is
+//    then stored in the --state file;
 // 3. prints the list an updater shows, from the check's report (JSON);
 // 4. with --download: fetches each offered package, feeding every chunk
 //    to olkit::ManifestCheck as it arrives, and keeps the file (DIR/name)
-//    only when its size and SHA-256 match the manifest.
+//    only when its size and SHA-256 match the manifest; an interrupted
+//    download leaves DIR/name.part, which the next run resumes (Range).
 //
 // Exit status: 0 when the check (and every download) succeeded, 1 otherwise.
 // Build and run: README.md beside this file.
@@ -24,10 +28,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -37,6 +43,7 @@
 #include <winsock2.h>
 #include <ws2tcpip.h>
 using socket_t = SOCKET;
+const socket_t no_socket = INVALID_SOCKET;
 static void close_socket(socket_t s) { closesocket(s); }
 #else
 #include <netdb.h>
@@ -44,6 +51,7 @@ static void close_socket(socket_t s) { closesocket(s); }
 #include <sys/time.h>
 #include <unistd.h>
 using socket_t = int;
+const socket_t no_socket = -1;
 static void close_socket(socket_t s) { close(s); }
 #endif
 
@@ -63,11 +71,40 @@ Bytes read_file(const std::string &path) {
 // A minimal HTTP/1.1 client: GET of an http:// URL, the body handed over
 // chunk by chunk as it arrives; Content-Length or connection close ends it.
 
-/** Calls on_chunk for each piece of the body of url; throws on any failure. */
-void http_get(const std::string &url, const std::function<void(const char *, std::size_t)> &on_chunk) {
+/** A failed transfer (no connection, refused status, cut or stalled body), as
+ *  opposed to an olkit::Error thrown by a chunk callback. */
+struct TransferError : std::runtime_error {
+    int status; /**< the HTTP status that was refused; 0: another failure */
+
+    explicit TransferError(const std::string &message, int http_status = 0)
+        : std::runtime_error(message), status(http_status) {}
+};
+
+/** Closes the socket on every way out, a throwing chunk callback included. */
+class Socket {
+public:
+    explicit Socket(socket_t s) : s_(s) {}
+    Socket(const Socket &) = delete;
+    Socket &operator=(const Socket &) = delete;
+    ~Socket() { close_socket(s_); }
+    socket_t get() const { return s_; }
+
+private:
+    socket_t s_;
+};
+
+/**
+ * GETs url, with extra_header (one "Name: value" line, e.g. a Range) unless
+ * empty. on_status gets the status (200 or 206) before the body, on_chunk
+ * each piece of the body. Transfer failures throw TransferError; whatever
+ * the callbacks throw goes through unchanged.
+ */
+void http_get(const std::string &url, const std::string &extra_header,
+              const std::function<void(int)> &on_status,
+              const std::function<void(const char *, std::size_t)> &on_chunk) {
     const std::string scheme = "http://";
     if (url.compare(0, scheme.size(), scheme) != 0) {
-        throw std::runtime_error(url + ": only http:// URLs are supported by this example");
+        throw TransferError(url + ": only http:// URLs are supported by this example");
     }
     const std::string rest = url.substr(scheme.size());
     const std::size_t slash = rest.find('/');
@@ -82,26 +119,33 @@ void http_get(const std::string &url, const std::function<void(const char *, std
     hints.ai_socktype = SOCK_STREAM;
     addrinfo *addresses = nullptr;
     if (getaddrinfo(host.c_str(), port.c_str(), &hints, &addresses) != 0 || addresses == nullptr) {
-        throw std::runtime_error(url + ": cannot resolve " + host);
+        throw TransferError(url + ": cannot resolve " + host);
     }
-    socket_t s = socket(addresses->ai_family, addresses->ai_socktype, addresses->ai_protocol);
+    Socket s(socket(addresses->ai_family, addresses->ai_socktype, addresses->ai_protocol));
     const bool connected =
-        connect(s, addresses->ai_addr, static_cast<socklen_t>(addresses->ai_addrlen)) == 0;
+        s.get() != no_socket &&
+        connect(s.get(), addresses->ai_addr, static_cast<socklen_t>(addresses->ai_addrlen)) == 0;
     freeaddrinfo(addresses);
     if (!connected) {
-        close_socket(s);
-        throw std::runtime_error(url + ": cannot connect to " + authority);
+        throw TransferError(url + ": cannot connect to " + authority);
     }
-#ifndef _WIN32
-    timeval timeout{30, 0}; // a stalled server must not hang the updater
-    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    // A stalled server must not hang the updater.
+#ifdef _WIN32
+    DWORD timeout = 30000;
+    setsockopt(s.get(), SOL_SOCKET, SO_RCVTIMEO, reinterpret_cast<const char *>(&timeout), sizeof timeout);
+#else
+    timeval timeout{30, 0};
+    setsockopt(s.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
 #endif
-    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + authority +
-                                "\r\nUser-Agent: olkit-cpp-updater\r\nConnection: close\r\n\r\n";
-    if (send(s, request.data(), static_cast<int>(request.size()), 0) !=
+    std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + authority +
+                          "\r\nUser-Agent: olkit-cpp-updater\r\nConnection: close\r\n";
+    if (!extra_header.empty()) {
+        request += extra_header + "\r\n";
+    }
+    request += "\r\n";
+    if (send(s.get(), request.data(), static_cast<int>(request.size()), 0) !=
         static_cast<int>(request.size())) {
-        close_socket(s);
-        throw std::runtime_error(url + ": cannot send the request");
+        throw TransferError(url + ": cannot send the request");
     }
 
     std::string head;           // status line and headers, until the blank line
@@ -109,10 +153,9 @@ void http_get(const std::string &url, const std::function<void(const char *, std
     long long remaining = -1;   // Content-Length still to come; -1: until close
     char buffer[8192];
     for (;;) {
-        const auto got = recv(s, buffer, sizeof buffer, 0);
+        const auto got = recv(s.get(), buffer, sizeof buffer, 0);
         if (got < 0) {
-            close_socket(s);
-            throw std::runtime_error(url + ": receive failed or timed out");
+            throw TransferError(url + ": receive failed or timed out");
         }
         if (got == 0) {
             break;
@@ -124,8 +167,7 @@ void http_get(const std::string &url, const std::function<void(const char *, std
             const std::size_t end = head.find("\r\n\r\n");
             if (end == std::string::npos) {
                 if (head.size() > 65536) {
-                    close_socket(s);
-                    throw std::runtime_error(url + ": response headers too long");
+                    throw TransferError(url + ": response headers too long");
                 }
                 continue;
             }
@@ -134,23 +176,22 @@ void http_get(const std::string &url, const std::function<void(const char *, std
             // "HTTP/1.1 200 OK"
             const std::size_t space = head.find(' ');
             const int status = space == std::string::npos ? 0 : std::atoi(head.c_str() + space + 1);
-            if (status != 200) {
-                close_socket(s);
-                throw std::runtime_error(url + ": HTTP status " + std::to_string(status));
+            if (status != 200 && status != 206) {
+                throw TransferError(url + ": HTTP status " + std::to_string(status), status);
             }
             std::string lower = head;
             for (char &c : lower) {
                 c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             }
             if (lower.find("\r\ntransfer-encoding:") != std::string::npos) {
-                close_socket(s);
-                throw std::runtime_error(url + ": chunked transfer encoding is not supported");
+                throw TransferError(url + ": chunked transfer encoding is not supported");
             }
             const std::size_t length = lower.find("\r\ncontent-length:");
             if (length != std::string::npos) {
                 remaining = std::atoll(lower.c_str() + length + 17);
             }
             in_body = true;
+            on_status(status);
             head = std::move(body_start); // the first bytes of the body
             data = head.data();
             size = head.size();
@@ -168,20 +209,32 @@ void http_get(const std::string &url, const std::function<void(const char *, std
             }
         }
     }
-    close_socket(s);
     if (!in_body) {
-        throw std::runtime_error(url + ": the connection closed before the response");
+        throw TransferError(url + ": the connection closed before the response");
     }
     if (remaining > 0) {
-        throw std::runtime_error(url + ": the connection closed " + std::to_string(remaining) +
-                                 " bytes before the end of the body");
+        throw TransferError(url + ": the connection closed " + std::to_string(remaining) +
+                            " bytes before the end of the body");
     }
 }
 
 Bytes http_get_all(const std::string &url) {
     Bytes body;
-    http_get(url, [&body](const char *data, std::size_t size) { body.insert(body.end(), data, data + size); });
+    http_get(url, "", [](int) {},
+             [&body](const char *data, std::size_t size) { body.insert(body.end(), data, data + size); });
     return body;
+}
+
+/** The detached signature of the manifest at url; std::nullopt when the server has none (404). */
+std::optional<Bytes> fetch_signature(const std::string &url) {
+    try {
+        return http_get_all(url + ".minisig");
+    } catch (const TransferError &e) {
+        if (e.status == 404) {
+            return std::nullopt; // unsigned: olkit refuses it unless unsigned manifests are allowed
+        }
+        throw;
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -389,72 +442,197 @@ void print_list(const Json &report) {
     }
 }
 
-/** Downloads the package of plan item index into dir; true when verified and kept. */
+namespace fs = std::filesystem;
+
+/** The size of the file at path; 0 when there is none. */
+std::uintmax_t size_of(const fs::path &path) {
+    std::error_code ec;
+    const std::uintmax_t size = fs::file_size(path, ec);
+    return ec ? 0 : size;
+}
+
+/** Feeds check the bytes already downloaded into path by an earlier run. */
+void feed_file(olkit::ManifestCheck &check, const fs::path &path) {
+    std::ifstream in(path, std::ios::binary);
+    std::vector<char> buffer(65536);
+    while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
+        check.update(reinterpret_cast<const std::uint8_t *>(buffer.data()),
+                     static_cast<std::size_t>(in.gcount()));
+    }
+    if (!in.eof()) {
+        throw std::runtime_error("cannot read " + path.string());
+    }
+}
+
+/**
+ * Downloads the package of plan item index into dir, resuming the .part an
+ * interrupted run left there; true when verified and kept.
+ */
 bool download(const olkit::ManifestPlan &plan, std::size_t index, const Json &item,
-              const std::string &dir) {
+              const fs::path &dir) {
     const std::string name = item["product"].text;
     const Json &url = item["url"].kind != Json::Null ? item["url"] : item["msi_url"];
     if (url.kind == Json::Null) {
         std::cout << name << ": no package URL\n";
         return false;
     }
-    const std::string file_name = url.text.substr(url.text.find_last_of('/') + 1);
-    const std::string final_path = dir + "/" + file_name;
-    const std::string part_path = final_path + ".part";
-    std::cout << "download " << name << ": " << url.text << "\n";
+    const fs::path final_path = dir / url.text.substr(url.text.find_last_of('/') + 1);
+    fs::path part_path = final_path;
+    part_path += ".part";
+    const std::uintmax_t resume_at = size_of(part_path);
+    std::cout << "download " << name << ": " << url.text;
+    if (resume_at > 0) {
+        std::cout << " (resuming at " << resume_at << " bytes)";
+    }
+    std::cout << "\n";
     try {
         olkit::ManifestCheck check = plan.check_package(index);
-        {
-            std::ofstream out(part_path, std::ios::binary | std::ios::trunc);
-            if (!out) {
-                throw std::runtime_error("cannot write " + part_path);
-            }
-            http_get(url.text, [&](const char *data, std::size_t size) {
+        std::ofstream out;
+        std::string range;
+        if (resume_at > 0) {
+            // The check must see the whole package: first the bytes kept.
+            feed_file(check, part_path);
+            out.open(part_path, std::ios::binary | std::ios::app);
+            range = "Range: bytes=" + std::to_string(resume_at) + "-";
+        } else {
+            out.open(part_path, std::ios::binary | std::ios::trunc);
+        }
+        if (!out) {
+            throw std::runtime_error("cannot write " + part_path.string());
+        }
+        http_get(
+            url.text, range,
+            [&](int status) {
+                if (resume_at > 0 && status == 200) {
+                    // The server ignored the Range and sends the whole package: start over.
+                    check = plan.check_package(index);
+                    out.close();
+                    out.open(part_path, std::ios::binary | std::ios::trunc);
+                    if (!out) {
+                        throw std::runtime_error("cannot write " + part_path.string());
+                    }
+                }
+            },
+            [&](const char *data, std::size_t size) {
                 // Each chunk is checked as it arrives: a package longer than
                 // the manifest says stops the download at once.
                 check.update(reinterpret_cast<const std::uint8_t *>(data), size);
-                out.write(data, static_cast<std::streamsize>(size));
+                if (!out.write(data, static_cast<std::streamsize>(size))) {
+                    throw std::runtime_error("cannot write " + part_path.string());
+                }
             });
-            out.close();
-            if (!out) {
-                throw std::runtime_error("cannot write " + part_path);
-            }
+        out.close();
+        if (!out) {
+            throw std::runtime_error("cannot write " + part_path.string());
         }
         const olkit::ManifestVerdict verdict = check.finish();
-        if (std::rename(part_path.c_str(), final_path.c_str()) != 0) {
-            throw std::runtime_error("cannot rename " + part_path);
+        std::error_code ec;
+        fs::rename(part_path, final_path, ec); // replaces an older file, also on Windows
+        if (ec) {
+            throw std::runtime_error("cannot rename " + part_path.string() + ": " + ec.message());
         }
         std::cout << name << ": verified, " << verdict.bytes << " bytes ("
                   << (verdict.strength == OLK_MANIFEST_DIGEST_SHA256 ? "SHA-256" : "MD5 only, weak")
-                  << "), saved as " << final_path << "\n";
+                  << "), saved as " << final_path.string() << "\n";
         return true;
-    } catch (const std::exception &e) {
-        std::remove(part_path.c_str());
+    } catch (const olkit::Error &e) {
+        // Not the package of the manifest: no byte of it is worth keeping.
+        std::error_code ignored;
+        fs::remove(part_path, ignored);
         std::cout << name << ": NOT verified: " << e.what() << "; nothing kept\n";
+        return false;
+    } catch (const std::exception &e) {
+        // A transfer (or local file) failure: what the .part holds is still
+        // the start of the package, so the next run resumes from there.
+        const std::uintmax_t kept = size_of(part_path);
+        if (kept == 0) {
+            std::error_code ignored;
+            fs::remove(part_path, ignored);
+            std::cout << name << ": download failed: " << e.what() << "; nothing kept\n";
+        } else {
+            std::cout << name << ": interrupted after " << kept << " bytes: " << e.what() << "; "
+                      << part_path.string() << " kept, run again to resume\n";
+        }
         return false;
     }
 }
 
+/** The serial an earlier run stored in path; std::nullopt when there is no such file. */
+std::optional<std::uint64_t> read_state(const std::string &path) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+        return std::nullopt;
+    }
+    std::ifstream in(path, std::ios::binary);
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    const char *space = " \t\r\n\f\v";
+    const std::size_t first = text.find_first_not_of(space);
+    const std::string digits =
+        first == std::string::npos ? "" : text.substr(first, text.find_last_not_of(space) + 1 - first);
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) {
+        throw std::runtime_error(path + ": not a serial");
+    }
+    std::uint64_t serial = 0;
+    for (const char c : digits) {
+        const auto digit = static_cast<std::uint64_t>(c - '0');
+        if (serial > (UINT64_MAX - digit) / 10) {
+            throw std::runtime_error(path + ": not a serial");
+        }
+        serial = serial * 10 + digit;
+    }
+    return serial;
+}
+
+/** Stores serial in path; through a .tmp renamed over it, so a crash never leaves half a file. */
+void write_state(const std::string &path, std::uint64_t serial) {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << serial << "\n";
+        out.close();
+        if (!out) {
+            throw std::runtime_error("cannot write " + tmp);
+        }
+    }
+    std::error_code ec;
+    fs::rename(tmp, path, ec); // replaces path, also on Windows
+    if (ec) {
+        throw std::runtime_error("cannot rename " + tmp + ": " + ec.message());
+    }
+}
+
 int run(int argc, char **argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    std::string download_dir;
-    if (args.size() == 6 && args[4] == "--download") {
-        download_dir = args[5];
-    } else if (args.size() != 4) {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    std::optional<std::string> state_path;
+    std::optional<std::string> download_dir;
+    bool usage_ok = args.size() >= 4;
+    for (std::size_t i = 4; usage_ok && i < args.size(); i += 2) {
+        std::optional<std::string> *option = args[i] == "--state"      ? &state_path
+                                             : args[i] == "--download" ? &download_dir
+                                                                       : nullptr;
+        usage_ok = option != nullptr && !option->has_value() && i + 1 < args.size();
+        if (usage_ok) {
+            *option = args[i + 1];
+        }
+    }
+    if (!usage_ok) {
         std::cerr << "usage: updater <manifest-url> <pubkey-file> <installed.reg> <env.json> "
-                     "[--download DIR]\n";
+                     "[--state FILE] [--download DIR]\n";
         return 1;
     }
     olkit::UpdatesRequest request;
+    if (state_path) {
+        // The serial of the last manifest accepted: an older one replayed
+        // later (a rollback to a vulnerable version) is refused.
+        request.last_serial = read_state(*state_path);
+    }
     request.manifest = http_get_all(args[0]);
-    request.signature = http_get_all(args[0] + ".minisig");
+    request.signature = fetch_signature(args[0]);
     const Bytes key = read_file(args[1]);
     request.public_keys = {std::string(key.begin(), key.end())};
     request.inventory = read_file(args[2]);
     const Bytes env = read_file(args[3]);
     request.environment_json = std::string(env.begin(), env.end());
-    // A real updater also stores the serial and passes it as last_serial
-    // next time, so that an older manifest replayed later is refused.
 
     olkit::UpdatesCheck result = [&] {
         try {
@@ -464,15 +642,18 @@ int run(int argc, char **argv) {
                                      "): " + e.what());
         }
     }();
+    if (state_path && result.serial_to_store) {
+        write_state(*state_path, *result.serial_to_store);
+    }
     const Json report = JsonReader(result.report_json).read();
     print_list(report);
-    if (download_dir.empty()) {
+    if (!download_dir) {
         return 0;
     }
     bool all_verified = true;
     for (const Json &index : report["order"].items) {
         const std::size_t i = std::stoul(index.text);
-        all_verified = download(result.plan, i, report["items"].items.at(i), download_dir) && all_verified;
+        all_verified = download(result.plan, i, report["items"].items.at(i), *download_dir) && all_verified;
     }
     return all_verified ? 0 : 1;
 }
