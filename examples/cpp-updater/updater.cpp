@@ -500,27 +500,35 @@ bool download(const olkit::ManifestPlan &plan, std::size_t index, const Json &it
         if (!out) {
             throw std::runtime_error("cannot write " + part_path.string());
         }
-        http_get(
-            url.text, range,
-            [&](int status) {
-                if (resume_at > 0 && status == 200) {
-                    // The server ignored the Range and sends the whole package: start over.
-                    check = plan.check_package(index);
-                    out.close();
-                    out.open(part_path, std::ios::binary | std::ios::trunc);
-                    if (!out) {
+        try {
+            http_get(
+                url.text, range,
+                [&](int status) {
+                    if (resume_at > 0 && status == 200) {
+                        // The server ignored the Range and sends the whole package: start over.
+                        check = plan.check_package(index);
+                        out.close();
+                        out.open(part_path, std::ios::binary | std::ios::trunc);
+                        if (!out) {
+                            throw std::runtime_error("cannot write " + part_path.string());
+                        }
+                    }
+                },
+                [&](const char *data, std::size_t size) {
+                    // Each chunk is checked as it arrives: a package longer than
+                    // the manifest says stops the download at once.
+                    check.update(reinterpret_cast<const std::uint8_t *>(data), size);
+                    if (!out.write(data, static_cast<std::streamsize>(size))) {
                         throw std::runtime_error("cannot write " + part_path.string());
                     }
-                }
-            },
-            [&](const char *data, std::size_t size) {
-                // Each chunk is checked as it arrives: a package longer than
-                // the manifest says stops the download at once.
-                check.update(reinterpret_cast<const std::uint8_t *>(data), size);
-                if (!out.write(data, static_cast<std::streamsize>(size))) {
-                    throw std::runtime_error("cannot write " + part_path.string());
-                }
-            });
+                });
+        } catch (const TransferError &e) {
+            // 416: nothing lies past the bytes kept (a run stopped before its
+            // rename), so they are the whole package or wrong: finish decides.
+            if (resume_at == 0 || e.status != 416) {
+                throw;
+            }
+        }
         out.close();
         if (!out) {
             throw std::runtime_error("cannot write " + part_path.string());

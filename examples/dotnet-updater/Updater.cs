@@ -2,18 +2,24 @@
 // Olkit.cs, the C# binding of the olkit C ABI. C# 7; runs on Mono and
 // .NET Framework 4.x.
 //
-//   Updater.exe <manifest-url> <pubkey-file> <installed.reg> <env.json> [--download DIR]
+//   Updater.exe <manifest-url> <pubkey-file> <installed.reg> <env.json>
+//               [--state FILE] [--download DIR]
 //
-// 1. fetches the manifest and its signature (<manifest-url>.minisig) with
-//    the program's own HTTP stack (HttpWebRequest: the add-in's proxy and
-//    authentication settings apply);
-// 2. Olkit.Updates.Check verifies the signature by the pinned key, reads
-//    the installed products of the .reg export and plans the updates for
-//    the machine of env.json, in one call;
-// 3. prints the list an updater shows, from the check's report (JSON);
-// 4. with --download: fetches each offered package, feeding every chunk
-//    to ManifestCheck as it arrives, and keeps the file (DIR\name) only
-//    when its size and SHA-256 match the manifest.
+// 1. fetches the manifest and its signature (<manifest-url>.minisig; a 404
+//    means unsigned, which the check refuses) with the program's own HTTP
+//    stack (HttpWebRequest: the add-in's proxy and authentication settings
+//    apply);
+// 2. Olkit.Updates.Check verifies the signature by the pinned key and the
+//    serial against the one --state FILE keeps (a replayed older manifest
+//    is refused), reads the installed products of the .reg export and
+//    plans the updates for the machine of env.json, in one call;
+// 3. prints the list an updater shows, from the check's report (JSON), and
+//    stores the accepted serial in the state file;
+// 4. with --download: fetches each offered package into DIR\name.part,
+//    feeding every chunk to ManifestCheck as it arrives, and renames it to
+//    DIR\name only when its size and SHA-256 match the manifest. An
+//    interrupted transfer keeps the .part; the next run resumes it with a
+//    Range request.
 //
 // Exit code: 0 when the check (and every download) succeeded, 1 otherwise.
 // Build and run: README.md beside this file.
@@ -35,7 +41,7 @@ static class Updater
         {
             return Run(args);
         }
-        catch (Exception e) when (e is WebException || e is IOException || e is OlkitException || e is FormatException)
+        catch (Exception e) when (e is TransferException || e is IOException || e is OlkitException || e is FormatException)
         {
             Console.Error.WriteLine("updater: " + e.Message);
             return 1;
@@ -45,26 +51,38 @@ static class Updater
     static int Run(string[] args)
     {
         string downloadDir = null;
-        if (args.Length == 6 && args[4] == "--download")
+        string statePath = null;
+        bool usage = args.Length < 4 || args.Length % 2 != 0;
+        for (int a = 4; a + 1 < args.Length && !usage; a += 2)
         {
-            downloadDir = args[5];
+            if (args[a] == "--download" && downloadDir == null)
+            {
+                downloadDir = args[a + 1];
+            }
+            else if (args[a] == "--state" && statePath == null)
+            {
+                statePath = args[a + 1];
+            }
+            else
+            {
+                usage = true;
+            }
         }
-        else if (args.Length != 4)
+        if (usage)
         {
-            Console.Error.WriteLine(
-                "usage: Updater.exe <manifest-url> <pubkey-file> <installed.reg> <env.json> [--download DIR]");
+            Console.Error.WriteLine("usage: Updater.exe <manifest-url> <pubkey-file> <installed.reg> <env.json> "
+                + "[--state FILE] [--download DIR]");
             return 1;
         }
+        ulong? lastSerial = statePath == null ? null : ReadState(statePath);
         var request = new UpdatesRequest
         {
             Manifest = Fetch(args[0]),
-            Signature = Fetch(args[0] + ".minisig"),
+            Signature = FetchUnless404(args[0] + ".minisig"),
             PublicKeys = new[] { File.ReadAllText(args[1]) },
             Inventory = File.ReadAllBytes(args[2]),
             EnvironmentJson = File.ReadAllText(args[3]),
-            // A real updater also stores result.SerialToStore and passes it
-            // as LastSerial next time, so that an older manifest replayed
-            // later is refused.
+            LastSerial = lastSerial,
         };
         UpdatesCheck result;
         try
@@ -81,6 +99,10 @@ static class Updater
             var report = (Dictionary<string, object>)new JsonReader(result.ReportJson).Read();
             var items = (List<object>)report["items"];
             PrintList(report, items);
+            if (statePath != null && result.SerialToStore.HasValue)
+            {
+                WriteState(statePath, result.SerialToStore.Value);
+            }
             if (downloadDir == null)
             {
                 return 0;
@@ -95,29 +117,138 @@ static class Updater
         }
     }
 
+    /// <summary>The serial stored in the state file at path; null when there is none yet.</summary>
+    static ulong? ReadState(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        ulong serial;
+        if (!ulong.TryParse(File.ReadAllText(path).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out serial))
+        {
+            throw new FormatException(path + ": not a serial");
+        }
+        return serial;
+    }
+
+    /// <summary>Replaces the state file at once: a crash leaves the old serial or the new one.</summary>
+    static void WriteState(string path, ulong serial)
+    {
+        string temporary = path + ".tmp";
+        File.WriteAllText(temporary, serial.ToString(CultureInfo.InvariantCulture) + "\n");
+        if (File.Exists(path))
+        {
+            File.Replace(temporary, path, null);
+        }
+        else
+        {
+            File.Move(temporary, path);
+        }
+    }
+
+    /// <summary>A transfer that failed: no answer, an HTTP error, or a body cut short.</summary>
+    sealed class TransferException : Exception
+    {
+        public readonly HttpStatusCode? Status;
+
+        public TransferException(string url, string why, HttpStatusCode? status = null)
+            : base(url + ": " + why)
+        {
+            Status = status;
+        }
+    }
+
     /// <summary>The whole body of url (the manifest and its signature are small).</summary>
     static byte[] Fetch(string url)
     {
         var buffer = new MemoryStream();
-        Fetch(url, (chunk, count) => buffer.Write(chunk, 0, count));
+        Fetch(url, 0, status => { }, (chunk, count) => buffer.Write(chunk, 0, count));
         return buffer.ToArray();
     }
 
-    /// <summary>Calls onChunk for each piece of the body of url as it arrives.</summary>
-    static void Fetch(string url, Action<byte[], int> onChunk)
+    /// <summary>The whole body of url; null when the server says 404 (a manifest without signature).</summary>
+    static byte[] FetchUnless404(string url)
+    {
+        try
+        {
+            return Fetch(url);
+        }
+        catch (TransferException e) when (e.Status == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// GETs url, from byte `from` on when it is not 0 (a Range request); calls onStart with
+    /// the status (200, or 206 when the server sent only the range) before the body, then
+    /// onChunk for each piece of the body as it arrives. Throws TransferException on any
+    /// failure to transfer.
+    /// </summary>
+    static void Fetch(string url, long from, Action<HttpStatusCode> onStart, Action<byte[], int> onChunk)
     {
         var request = (HttpWebRequest)WebRequest.Create(url);
         request.Timeout = 30000;
         request.ReadWriteTimeout = 30000;
         request.UserAgent = "olkit-dotnet-updater";
-        using (var response = (HttpWebResponse)request.GetResponse())
-        using (Stream body = response.GetResponseStream())
+        if (from > 0)
         {
-            var chunk = new byte[8192];
-            int count;
-            while ((count = body.Read(chunk, 0, chunk.Length)) > 0)
+            request.AddRange(from);
+        }
+        HttpWebResponse response;
+        try
+        {
+            response = (HttpWebResponse)request.GetResponse();
+        }
+        catch (WebException e)
+        {
+            var answer = e.Response as HttpWebResponse;
+            if (answer == null)
             {
-                onChunk(chunk, count);
+                throw new TransferException(url, e.Message);
+            }
+            using (answer)
+            {
+                throw new TransferException(url, "HTTP status " + (int)answer.StatusCode, answer.StatusCode);
+            }
+        }
+        using (response)
+        {
+            HttpStatusCode status = response.StatusCode;
+            if (status != HttpStatusCode.OK && status != HttpStatusCode.PartialContent)
+            {
+                throw new TransferException(url, "HTTP status " + (int)status, status);
+            }
+            long received = 0;
+            using (Stream body = response.GetResponseStream())
+            {
+                onStart(status);
+                var chunk = new byte[8192];
+                for (;;)
+                {
+                    int count;
+                    try
+                    {
+                        count = body.Read(chunk, 0, chunk.Length);
+                    }
+                    catch (Exception e) when (e is IOException || e is WebException)
+                    {
+                        throw new TransferException(url, e.Message);
+                    }
+                    if (count == 0)
+                    {
+                        break;
+                    }
+                    received += count;
+                    onChunk(chunk, count);
+                }
+            }
+            // Some stacks end a body cut short without an error: the length tells.
+            if (response.ContentLength >= 0 && received < response.ContentLength)
+            {
+                throw new TransferException(url, "the connection closed " + (response.ContentLength - received)
+                    + " bytes before the end of the body");
             }
         }
     }
@@ -157,7 +288,10 @@ static class Updater
         }
     }
 
-    /// <summary>Downloads the package of plan item index into dir; true when verified and kept.</summary>
+    /// <summary>
+    /// Downloads the package of plan item index into dir, resuming a .part an earlier run
+    /// left; true when verified and kept.
+    /// </summary>
     static bool Download(ManifestPlan plan, int index, Dictionary<string, object> item, string dir)
     {
         string name = (string)item["product"];
@@ -169,26 +303,55 @@ static class Updater
         }
         string finalPath = Path.Combine(dir, url.Substring(url.LastIndexOf('/') + 1));
         string partPath = finalPath + ".part";
-        Console.Write("download " + name + ": " + url + "\n");
+        long resumeAt = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
+        Console.Write("download " + name + ": " + url
+            + (resumeAt > 0 ? " (resuming at " + resumeAt + " bytes)" : "") + "\n");
+        ManifestCheck check = null;
         try
         {
-            ManifestVerdict verdict;
-            using (ManifestCheck check = plan.CheckPackage(index))
+            check = plan.CheckPackage(index);
+            if (resumeAt > 0)
             {
-                using (var file = new FileStream(partPath, FileMode.Create, FileAccess.Write))
+                // The bytes kept go through the check first, as if they had just arrived.
+                using (var kept = File.OpenRead(partPath))
                 {
-                    Fetch(url, (chunk, count) =>
+                    var chunk = new byte[65536];
+                    int count;
+                    while ((count = kept.Read(chunk, 0, chunk.Length)) > 0)
                     {
-                        // Each chunk is checked as it arrives: a package longer
-                        // than the manifest says stops the download at once.
-                        var piece = new byte[count];
-                        Array.Copy(chunk, piece, count);
-                        check.Update(piece);
+                        check.Update(Piece(chunk, count));
+                    }
+                }
+            }
+            using (var file = new FileStream(partPath, FileMode.OpenOrCreate, FileAccess.Write))
+            {
+                file.Seek(resumeAt, SeekOrigin.Begin);
+                file.SetLength(resumeAt);
+                try
+                {
+                    Fetch(url, resumeAt, status =>
+                    {
+                        if (resumeAt > 0 && status == HttpStatusCode.OK)
+                        {
+                            // The server ignored the range and sends it all: start over.
+                            check.Dispose();
+                            check = plan.CheckPackage(index);
+                            file.SetLength(0);
+                            resumeAt = 0;
+                        }
+                    }, (chunk, count) =>
+                    {
+                        check.Update(Piece(chunk, count));
                         file.Write(chunk, 0, count);
                     });
                 }
-                verdict = check.Finish();
+                catch (TransferException e) when (resumeAt > 0 && e.Status == HttpStatusCode.RequestedRangeNotSatisfiable)
+                {
+                    // Nothing lies past the bytes kept (a run stopped before its rename):
+                    // they are the whole package or wrong, and Finish decides.
+                }
             }
+            ManifestVerdict verdict = check.Finish();
             if (File.Exists(finalPath))
             {
                 File.Delete(finalPath);
@@ -199,12 +362,42 @@ static class Updater
                 + "), saved as " + finalPath + "\n");
             return true;
         }
-        catch (Exception e) when (e is WebException || e is IOException || e is OlkitException)
+        catch (OlkitException e)
         {
             File.Delete(partPath);
             Console.Write(name + ": NOT verified: " + e.Message + "; nothing kept\n");
             return false;
         }
+        catch (Exception e) when (e is TransferException || e is IOException)
+        {
+            long kept = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
+            if (kept == 0)
+            {
+                File.Delete(partPath);
+                Console.Write(name + ": download failed: " + e.Message + "; nothing kept\n");
+            }
+            else
+            {
+                Console.Write(name + ": interrupted after " + kept + " bytes: " + e.Message + "; "
+                    + partPath + " kept, run again to resume\n");
+            }
+            return false;
+        }
+        finally
+        {
+            if (check != null)
+            {
+                check.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The first count bytes of chunk, as the binding takes whole arrays.</summary>
+    static byte[] Piece(byte[] chunk, int count)
+    {
+        var piece = new byte[count];
+        Array.Copy(chunk, piece, count);
+        return piece;
     }
 }
 

@@ -2,15 +2,21 @@
 //! g++ and `olkit.hpp`, `examples/dotnet-updater/Updater.cs` with mcs and
 //! `bindings/dotnet/Olkit.cs`) against the `libolkit.so` of this test run
 //! and runs them against an HTTP server on 127.0.0.1 started here
-//! (std::net). It serves a manifest made from `examples/manifest.xml`
-//! whose "Olkit Sample" package URL points at the server (the OXtender
-//! product, whose package does not exist, is left out), signed with a
-//! minisign key made for this run, and `examples/olkit-sample.msi` at that
-//! URL. The programs must list the upgrade of Olkit Sample 1.1.0 (the
-//! newest of `examples/installed-products.reg`) to the offered version,
-//! download and verify the package, refuse a tampered package (one byte
-//! flipped) keeping no file, and refuse the manifest signed with another
-//! key. Both programs print the same list.
+//! (std::net, with Range requests and connections it can cut). It serves
+//! manifests made from `examples/manifest.xml` whose "Olkit Sample"
+//! package URL points at the server (the OXtender product, whose package
+//! does not exist, is left out), signed with minisign keys made for this
+//! run, and `examples/olkit-sample.msi` at that URL.
+//!
+//! Each program must: list the upgrade of Olkit Sample 1.1.0 (the newest
+//! of `examples/installed-products.reg`) to the offered version; download
+//! and verify the package; refuse a tampered package keeping no file;
+//! keep the `.part` of a download cut halfway and resume it with a Range
+//! request on the next run; refuse an unsigned manifest, an expired one,
+//! one signed with another key, and an older serial than its state file
+//! holds (leaving the state file as it was); report an unreachable server
+//! and a missing manifest clearly, changing nothing. Both programs print
+//! the same list.
 //!
 //! Skipped (with a message) when g++, mcs or mono is missing.
 #![allow(
@@ -27,6 +33,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
@@ -35,52 +42,124 @@ use common::{
     compile, library_dir, run, scratch_dir, tool, which, Finished, RUN_TIMEOUT, WARNINGS,
 };
 
-/// The paths a server serves and their bodies, changeable while it runs.
-type Files = Arc<Mutex<HashMap<String, Vec<u8>>>>;
+/// What the server serves and does, changeable while it runs, and what
+/// it was asked.
+#[derive(Default)]
+struct Server {
+    /// Path -> body.
+    files: Mutex<HashMap<String, Vec<u8>>>,
+    /// Path -> how many body bytes to send before closing the connection
+    /// (the headers announce them all).
+    cut_after: Mutex<HashMap<String, usize>>,
+    /// Answer a Range request with the whole body (200), as some servers do.
+    ignore_range: AtomicBool,
+    /// (path, Range header) of every request.
+    requests: Mutex<Vec<(String, Option<String>)>>,
+}
 
-/// Serves `files` over HTTP/1.1 on 127.0.0.1 (any free port): GET of a
-/// known path is 200 with Content-Length, anything else 404; one request
-/// per connection. Returns the base URL (`http://127.0.0.1:PORT`).
-fn serve(files: Files) -> String {
+impl Server {
+    fn put(&self, path: &str, body: Vec<u8>) {
+        self.files.lock().unwrap().insert(path.to_owned(), body);
+    }
+
+    fn ranges(&self, path: &str) -> Vec<Option<String>> {
+        let requests = self.requests.lock().unwrap();
+        let asked = requests.iter().filter(|(p, _)| p == path);
+        asked.map(|(_, range)| range.clone()).collect()
+    }
+}
+
+/// Serves `server` over HTTP/1.1 on 127.0.0.1 (any free port): GET of a
+/// known path is 200 with Content-Length, or 206 for `Range: bytes=N-`
+/// (416 when N is past the end); anything else 404; one request per
+/// connection. Returns the base URL
+/// (`http://127.0.0.1:PORT`).
+fn serve(server: Arc<Server>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let files = Arc::clone(&files);
-            thread::spawn(move || answer(stream, &files));
+            let server = Arc::clone(&server);
+            thread::spawn(move || answer(stream, &server));
         }
     });
     base
 }
 
-fn answer(stream: TcpStream, files: &Files) {
+fn answer(stream: TcpStream, server: &Server) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).is_err() {
         return;
     }
+    let mut range = None;
     loop {
         let mut header = String::new();
         match reader.read_line(&mut header) {
             Ok(0) | Err(_) => return,
             Ok(_) if header == "\r\n" => break,
-            Ok(_) => {}
+            Ok(_) => {
+                if let Some((name, value)) = header.split_once(':') {
+                    if name.eq_ignore_ascii_case("range") {
+                        range = Some(value.trim().to_owned());
+                    }
+                }
+            }
         }
     }
-    let path = request_line.split_whitespace().nth(1).unwrap_or("");
-    let body = files.lock().unwrap().get(path).cloned();
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("")
+        .to_owned();
+    server
+        .requests
+        .lock()
+        .unwrap()
+        .push((path.clone(), range.clone()));
+    let body = server.files.lock().unwrap().get(&path).cloned();
+    let cut_after = server.cut_after.lock().unwrap().get(&path).copied();
     let mut stream = stream;
-    let _ = match body {
-        Some(body) => write!(
-            stream,
-            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\n\
-             Connection: close\r\n\r\n",
-            body.len()
-        )
-        .and_then(|()| stream.write_all(&body)),
-        None => stream
-            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+    let Some(body) = body else {
+        let _ = stream
+            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        return;
     };
+    let from = range
+        .filter(|_| !server.ignore_range.load(Ordering::SeqCst))
+        .and_then(|r| {
+            r.strip_prefix("bytes=")?
+                .strip_suffix('-')?
+                .parse::<usize>()
+                .ok()
+        });
+    if from.is_some_and(|n| n >= body.len()) {
+        let _ = write!(
+            stream,
+            "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */{}\r\n\
+             Content-Length: 0\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        return;
+    }
+    let head = match from {
+        Some(n) => format!(
+            "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes {n}-{}/{}\r\n",
+            body.len() - 1,
+            body.len()
+        ),
+        None => "HTTP/1.1 200 OK\r\n".to_owned(),
+    };
+    let part = &body[from.unwrap_or(0)..];
+    let sent = cut_after.map_or(part.len(), |n| n.min(part.len()));
+    let _ = write!(
+        stream,
+        "{head}Content-Length: {}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n",
+        part.len()
+    )
+    .and_then(|()| stream.write_all(&part[..sent]))
+    .and_then(|()| stream.flush());
+    // Dropping the stream closes the connection, cut or not.
 }
 
 /// The text of `<tag>...</tag>` in `block`.
@@ -191,6 +270,20 @@ fn listing(dir: &Path) -> Vec<String> {
     names
 }
 
+/// `text` with `from` replaced by `to`, which must be there.
+fn replaced(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "{from:?} not found");
+    text.replace(from, to)
+}
+
+/// A URL on 127.0.0.1 where nothing listens (a port just released).
+fn unreachable_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/manifest.xml")
+}
+
 #[test]
 fn example_updaters_check_download_and_refuse() {
     let missing: Vec<&str> = ["g++", "mcs", "mono"]
@@ -216,74 +309,65 @@ fn example_updaters_check_download_and_refuse() {
 
     // The manifest: the example's, without its first product (OXtender,
     // whose package nobody has) and with the sample package on our server.
-    let files: Files = Arc::default();
-    let base = serve(Arc::clone(&files));
+    let server = Arc::new(Server::default());
+    let base = serve(Arc::clone(&server));
     let example = std::fs::read_to_string(examples.join("manifest.xml")).unwrap();
     let sample = product_block(&example, "Olkit Sample");
     let (offered, sha256) = (element(sample, "Version"), element(sample, "olkit:Sha256"));
-    let package_url = format!("{base}/packages/olkit-sample-{offered}.msi");
+    let package_path = format!("/packages/olkit-sample-{offered}.msi");
+    let package_url = format!("{base}{package_path}");
     let oxtender = product_block(&example, "OXtender 2 for Microsoft Outlook");
-    let manifest = example
-        .replace(&format!("<Product>{oxtender}</Product>"), "")
-        .replace(element(sample, "URL"), &package_url);
-    assert!(!manifest.contains("OXtender") && manifest.contains(&package_url));
+    let manifest = replaced(
+        &replaced(&example, &format!("<Product>{oxtender}</Product>"), ""),
+        element(sample, "URL"),
+        &package_url,
+    );
+    let (serial, newer_serial) = ("2025060101", "2025060102");
+    let serial_attribute = |s: &str| format!("olkit:serial=\"{s}\"");
+    // Issued 2025-06-01: it expired the next day.
+    let expired = replaced(
+        &manifest,
+        "olkit:expires=\"2035-06-01T08:00:00Z\"",
+        "olkit:expires=\"2025-06-02T08:00:00Z\"",
+    );
+    let newer = replaced(
+        &manifest,
+        &serial_attribute(serial),
+        &serial_attribute(newer_serial),
+    );
 
+    // Keys made for this run; each served manifest signed with one of them
+    // (or, for /unsigned/, served without its .minisig).
     let keys = out.join("keys");
     std::fs::create_dir_all(&keys).unwrap();
     for key in ["trusted", "other"] {
-        minisign(
-            &keys,
-            &[
-                "-G",
-                "-W",
-                "-p",
-                &format!("{key}.pub"),
-                "-s",
-                &format!("{key}.sec"),
-            ],
-        );
-        std::fs::write(keys.join(format!("{key}.xml")), &manifest).unwrap();
-        minisign(
-            &keys,
-            &[
-                "-S",
-                "-s",
-                &format!("{key}.sec"),
-                "-m",
-                &format!("{key}.xml"),
-            ],
-        );
+        let (public, secret) = (format!("{key}.pub"), format!("{key}.sec"));
+        minisign(&keys, &["-G", "-W", "-p", &public, "-s", &secret]);
+    }
+    for (dir, key, text) in [
+        ("signed", Some("trusted"), &manifest),
+        ("newer", Some("trusted"), &newer),
+        ("expired", Some("trusted"), &expired),
+        ("other-key", Some("other"), &manifest),
+        ("unsigned", None, &manifest),
+    ] {
+        let file = keys.join(format!("{dir}.xml"));
+        std::fs::write(&file, text).unwrap();
+        server.put(&format!("/{dir}/manifest.xml"), text.as_bytes().to_vec());
+        if let Some(key) = key {
+            let secret = format!("{key}.sec");
+            minisign(&keys, &["-S", "-s", &secret, "-m", &format!("{dir}.xml")]);
+            let signature = std::fs::read(file.with_extension("xml.minisig")).unwrap();
+            server.put(&format!("/{dir}/manifest.xml.minisig"), signature);
+        }
     }
     let package = std::fs::read(examples.join("olkit-sample.msi")).unwrap();
-    {
-        let mut files = files.lock().unwrap();
-        for (dir, key) in [("signed", "trusted"), ("other-key", "other")] {
-            let signed = keys.join(format!("{key}.xml"));
-            files.insert(
-                format!("/{dir}/manifest.xml"),
-                std::fs::read(&signed).unwrap(),
-            );
-            files.insert(
-                format!("/{dir}/manifest.xml.minisig"),
-                std::fs::read(signed.with_extension("xml.minisig")).unwrap(),
-            );
-        }
-        files.insert(
-            format!("/packages/olkit-sample-{offered}.msi"),
-            package.clone(),
-        );
-    }
+    server.put(&package_path, package.clone());
+    let file_name = format!("olkit-sample-{offered}.msi");
     let pubkey = keys.join("trusted.pub");
     let arg = |p: &Path| p.to_str().unwrap().to_owned();
-    let common_args = |manifest_url: &str| -> Vec<String> {
-        vec![
-            manifest_url.to_owned(),
-            arg(&pubkey),
-            arg(&examples.join("installed-products.reg")),
-            arg(&examples.join("manifest-env.json")),
-        ]
-    };
-    let signed_url = format!("{base}/signed/manifest.xml");
+    let manifest_url = |dir: &str| format!("{base}/{dir}/manifest.xml");
+    let offline_url = unreachable_url();
 
     let updaters = [
         build_cpp(&root, &out, &lib_dir),
@@ -291,111 +375,188 @@ fn example_updaters_check_download_and_refuse() {
     ];
     let mut lists = Vec::new();
     for updater in &updaters {
-        let args = |extra: &[&str]| -> Vec<String> {
-            let mut args = common_args(&signed_url);
-            args.extend(extra.iter().map(|s| (*s).to_owned()));
-            args
+        let name = updater.name;
+        let run = |url: &str, extra: &[&Path]| -> Finished {
+            let mut args = vec![
+                url.to_owned(),
+                arg(&pubkey),
+                arg(&examples.join("installed-products.reg")),
+                arg(&examples.join("manifest-env.json")),
+            ];
+            args.extend(extra.iter().map(|p| p.to_str().unwrap().to_owned()));
+            updater.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
         };
-        let run =
-            |args: Vec<String>| updater.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let scratch = |what: &str| {
+            let dir = out.join(format!("{name}-{what}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            dir
+        };
+        let (download, state) = (Path::new("--download"), Path::new("--state"));
+        let refused = |done: &Finished, why: &str| {
+            assert_eq!(done.status.code(), Some(1), "{name}: accepted");
+            assert!(
+                done.stderr.contains("manifest refused") && done.stderr.contains(why),
+                "{name}: not refused for {why:?}: {}",
+                done.stderr
+            );
+            assert!(done.stdout.is_empty(), "{name}: a list after a refusal");
+        };
 
-        // The check: the list, with the upgrade.
-        let done = run(args(&[]));
-        assert!(done.status.success(), "{}: check failed", updater.name);
+        // The check: the list, with the upgrade; the serial stored.
+        let state_file = scratch("state").join("serial");
+        let done = run(&manifest_url("signed"), &[state, &state_file]);
+        assert!(done.status.success(), "{name}: check failed");
         let upgrade = format!("Olkit Sample: 1.1.0 -> {offered} (upgrade)");
-        assert!(
-            done.stdout.contains(&upgrade),
-            "{}: no {upgrade:?}",
-            updater.name
-        );
-        assert!(
-            done.stdout.contains("OX Drive: none -> "),
-            "{}",
-            updater.name
+        assert!(done.stdout.contains(&upgrade), "{name}: no {upgrade:?}");
+        assert!(done.stdout.contains("OX Drive: none -> "), "{name}");
+        assert_eq!(
+            std::fs::read_to_string(&state_file).unwrap(),
+            format!("{serial}\n")
         );
         lists.push(done.stdout);
 
+        // A newer serial is accepted and stored; the older manifest
+        // replayed after it is refused, the state file unchanged.
+        let done = run(&manifest_url("newer"), &[state, &state_file]);
+        assert!(done.status.success(), "{name}: newer serial refused");
+        let stored = format!("{newer_serial}\n");
+        assert_eq!(std::fs::read_to_string(&state_file).unwrap(), stored);
+        let done = run(&manifest_url("signed"), &[state, &state_file]);
+        refused(&done, newer_serial);
+        assert_eq!(std::fs::read_to_string(&state_file).unwrap(), stored);
+        // A state file that holds no serial: nothing done.
+        let garbage = scratch("state").join("garbage");
+        std::fs::write(&garbage, "yesterday\n").unwrap();
+        let done = run(&manifest_url("signed"), &[state, &garbage]);
+        assert_eq!(done.status.code(), Some(1), "{name}");
+        assert!(done.stderr.contains("not a serial"), "{name}");
+        assert_eq!(std::fs::read_to_string(&garbage).unwrap(), "yesterday\n");
+
+        // Unsigned, expired, and signed by another key: refused.
+        refused(&run(&manifest_url("unsigned"), &[]), "not signed");
+        refused(&run(&manifest_url("expired"), &[]), "expired");
+        refused(&run(&manifest_url("other-key"), &[]), "");
+
         // The download, verified and kept.
-        let good = out.join(format!("{}-good", updater.name));
-        std::fs::create_dir_all(&good).unwrap();
-        let done = run(args(&["--download", good.to_str().unwrap()]));
-        assert!(done.status.success(), "{}: download failed", updater.name);
+        let good = scratch("good");
+        let done = run(&manifest_url("signed"), &[download, &good]);
+        assert!(done.status.success(), "{name}: download failed");
         let verified = format!("Olkit Sample: verified, {} bytes (SHA-256)", package.len());
-        assert!(
-            done.stdout.contains(&verified),
-            "{}: no {verified:?}",
-            updater.name
-        );
-        let file_name = format!("olkit-sample-{offered}.msi");
-        assert_eq!(
-            listing(&good),
-            std::slice::from_ref(&file_name),
-            "{}",
-            updater.name
-        );
+        assert!(done.stdout.contains(&verified), "{name}: no {verified:?}");
+        assert_eq!(listing(&good), std::slice::from_ref(&file_name), "{name}");
         assert_eq!(std::fs::read(good.join(&file_name)).unwrap(), package);
 
         // A tampered package: refused, nothing kept.
         let mut flipped = package.clone();
         flipped[package.len() / 3] ^= 0x01;
-        files
-            .lock()
-            .unwrap()
-            .insert(format!("/packages/{file_name}"), flipped);
-        let bad = out.join(format!("{}-tampered", updater.name));
-        std::fs::create_dir_all(&bad).unwrap();
-        let done = run(args(&["--download", bad.to_str().unwrap()]));
-        files
-            .lock()
-            .unwrap()
-            .insert(format!("/packages/{file_name}"), package.clone());
-        assert_eq!(
-            done.status.code(),
-            Some(1),
-            "{}: tampered accepted",
-            updater.name
-        );
-        let refused = done
+        server.put(&package_path, flipped);
+        let bad = scratch("tampered");
+        let done = run(&manifest_url("signed"), &[download, &bad]);
+        server.put(&package_path, package.clone());
+        assert_eq!(done.status.code(), Some(1), "{name}: tampered accepted");
+        let failure = done
             .stdout
             .lines()
             .find(|l| l.starts_with("Olkit Sample: NOT verified"))
-            .unwrap_or_else(|| panic!("{}: no failure line", updater.name));
+            .unwrap_or_else(|| panic!("{name}: no failure line"));
         assert!(
-            refused.contains(&sha256[..8]) && refused.ends_with("nothing kept"),
-            "{}: {refused}",
-            updater.name
+            failure.contains(&sha256[..8]) && failure.ends_with("nothing kept"),
+            "{name}: {failure}"
         );
-        assert!(!done.stdout.contains("verified, "), "{}", updater.name);
-        assert!(
-            listing(&bad).is_empty(),
-            "{}: {:?}",
-            updater.name,
-            listing(&bad)
-        );
+        assert!(!done.stdout.contains("verified, "), "{name}");
+        assert!(listing(&bad).is_empty(), "{name}: {:?}", listing(&bad));
 
-        // A manifest signed with another key: refused before any list.
-        let done = run(common_args(&format!("{base}/other-key/manifest.xml")));
+        // A download cut halfway keeps its .part, and the next run resumes
+        // it with a Range request.
+        let half = package.len() / 2;
+        server
+            .cut_after
+            .lock()
+            .unwrap()
+            .insert(package_path.clone(), half);
+        let cut = scratch("cut");
+        let done = run(&manifest_url("signed"), &[download, &cut]);
+        server.cut_after.lock().unwrap().clear();
+        assert_eq!(done.status.code(), Some(1), "{name}: a cut download passed");
+        let interrupted = format!("Olkit Sample: interrupted after {half} bytes: ");
+        assert!(
+            done.stdout.contains(&interrupted),
+            "{name}: no {interrupted:?}"
+        );
+        assert!(done.stdout.contains("kept, run again to resume"), "{name}");
+        let part_name = format!("{file_name}.part");
+        assert_eq!(listing(&cut), std::slice::from_ref(&part_name), "{name}");
+        assert_eq!(
+            std::fs::read(cut.join(&part_name)).unwrap(),
+            &package[..half]
+        );
+        let done = run(&manifest_url("signed"), &[download, &cut]);
+        assert!(done.status.success(), "{name}: the resumed download failed");
+        let resuming = format!("download Olkit Sample: {package_url} (resuming at {half} bytes)");
+        assert!(done.stdout.contains(&resuming), "{name}: no {resuming:?}");
+        assert!(done.stdout.contains(&verified), "{name}");
+        assert_eq!(
+            server.ranges(&package_path).last(),
+            Some(&Some(format!("bytes={half}-"))),
+            "{name}: no Range request"
+        );
+        assert_eq!(listing(&cut), std::slice::from_ref(&file_name), "{name}");
+        assert_eq!(std::fs::read(cut.join(&file_name)).unwrap(), package);
+
+        // Resumed from a .part that already holds the whole package (a run
+        // stopped before its rename): the server answers 416, the bytes
+        // kept are checked and kept.
+        std::fs::rename(cut.join(&file_name), cut.join(&part_name)).unwrap();
+        let done = run(&manifest_url("signed"), &[download, &cut]);
+        assert!(done.status.success(), "{name}: a complete .part refused");
+        assert!(
+            done.stdout
+                .contains(&format!("(resuming at {} bytes)", package.len())),
+            "{name}"
+        );
+        assert!(done.stdout.contains(&verified), "{name}");
+        assert_eq!(std::fs::read(cut.join(&file_name)).unwrap(), package);
+        assert!(!cut.join(&part_name).exists(), "{name}");
+        // A server that ignores Range sends it all again: started over.
+        std::fs::remove_file(cut.join(&file_name)).unwrap();
+        std::fs::write(cut.join(&part_name), &package[..half]).unwrap();
+        server.ignore_range.store(true, Ordering::SeqCst);
+        let done = run(&manifest_url("signed"), &[download, &cut]);
+        server.ignore_range.store(false, Ordering::SeqCst);
+        assert!(done.status.success(), "{name}: not started over");
+        assert!(done.stdout.contains(&resuming), "{name}");
+        assert_eq!(listing(&cut), std::slice::from_ref(&file_name), "{name}");
+        assert_eq!(std::fs::read(cut.join(&file_name)).unwrap(), package);
+        // A .part that is not the start of the package: not verified once
+        // complete, and deleted.
+        std::fs::remove_file(cut.join(&file_name)).unwrap();
+        let mut wrong_start = package[..half].to_vec();
+        wrong_start[10] ^= 0x01;
+        std::fs::write(cut.join(&part_name), wrong_start).unwrap();
+        let done = run(&manifest_url("signed"), &[download, &cut]);
         assert_eq!(
             done.status.code(),
             Some(1),
-            "{}: other key accepted",
-            updater.name
+            "{name}: a wrong .part accepted"
         );
-        assert!(
-            done.stderr.contains("manifest refused") && done.stdout.is_empty(),
-            "{}",
-            updater.name
-        );
+        assert!(done.stdout.contains(&resuming), "{name}");
+        assert!(done.stdout.contains("Olkit Sample: NOT verified"), "{name}");
+        assert!(listing(&cut).is_empty(), "{name}: {:?}", listing(&cut));
 
-        // An unreachable manifest: a clear error.
-        let done = run(common_args(&format!("{base}/missing/manifest.xml")));
-        assert_eq!(done.status.code(), Some(1), "{}", updater.name);
-        assert!(
-            done.stderr.contains("404"),
-            "{}: {}",
-            updater.name,
-            done.stderr
-        );
+        // Server unreachable, and a manifest the server does not have: a
+        // clear error, the state file and the download directory as they
+        // were.
+        let untouched = scratch("unreachable");
+        for url in [offline_url.as_str(), &manifest_url("missing")] {
+            let done = run(url, &[state, &state_file, download, &untouched]);
+            assert_eq!(done.status.code(), Some(1), "{name}: {url}");
+            assert!(done.stdout.is_empty(), "{name}: {url}");
+            assert!(done.stderr.contains(url), "{name}: {}", done.stderr);
+            assert_eq!(std::fs::read_to_string(&state_file).unwrap(), stored);
+            assert!(listing(&untouched).is_empty(), "{name}: {url}");
+        }
+        let done = run(&manifest_url("missing"), &[]);
+        assert!(done.stderr.contains("404"), "{name}: {}", done.stderr);
     }
     assert_eq!(lists[0], lists[1], "the two updaters list differently");
 }
