@@ -3,14 +3,15 @@
 //! `bindings/dotnet/Olkit.cs`) against the `libolkit.so` of this test run
 //! and runs them against an HTTP server on 127.0.0.1 started here
 //! (std::net, with Range requests and connections it can cut). It serves
-//! manifests made from `examples/manifest.xml` whose "Olkit Sample"
-//! package URL points at the server (the OXtender product, whose package
-//! does not exist, is left out), signed with minisign keys made for this
-//! run, and `examples/olkit-sample.msi` at that URL.
+//! manifests made from `examples/manifest.xml` whose package URLs point
+//! at the server, signed with minisign keys made for this run, and the
+//! example packages (`examples/oxtender-sample.msi`,
+//! `examples/olkit-sample.msi`) at those URLs.
 //!
 //! Each program must: list the upgrade of Olkit Sample 1.1.0 (the newest
-//! of `examples/installed-products.reg`) to the offered version; download
-//! and verify the package; refuse a tampered package keeping no file;
+//! of `examples/installed-products.reg`) to the offered version after the
+//! install of the OXtender; download and verify both packages; refuse a
+//! tampered package keeping no file of it;
 //! keep the `.part` of a download cut halfway and resume it with a Range
 //! request on the next run; refuse an unsigned manifest, an expired one,
 //! one signed with another key, and an older serial than its state file
@@ -307,8 +308,7 @@ fn example_updaters_check_download_and_refuse() {
     let lib_dir = library_dir().to_owned();
     let examples = root.join("examples");
 
-    // The manifest: the example's, without its first product (OXtender,
-    // whose package nobody has) and with the sample package on our server.
+    // The manifest: the example's, with the packages on our server.
     let server = Arc::new(Server::default());
     let base = serve(Arc::clone(&server));
     let example = std::fs::read_to_string(examples.join("manifest.xml")).unwrap();
@@ -317,10 +317,12 @@ fn example_updaters_check_download_and_refuse() {
     let package_path = format!("/packages/olkit-sample-{offered}.msi");
     let package_url = format!("{base}{package_path}");
     let oxtender = product_block(&example, "OXtender 2 for Microsoft Outlook");
+    let oxtender_file = "oxtender2-7.10.6.msi".to_owned();
+    let oxtender_url = format!("{base}/packages/{oxtender_file}");
     let manifest = replaced(
-        &replaced(&example, &format!("<Product>{oxtender}</Product>"), ""),
-        element(sample, "URL"),
-        &package_url,
+        &replaced(&example, element(sample, "URL"), &package_url),
+        element(oxtender, "URL"),
+        &oxtender_url,
     );
     let (serial, newer_serial) = ("2025060101", "2025060102");
     let serial_attribute = |s: &str| format!("olkit:serial=\"{s}\"");
@@ -363,6 +365,18 @@ fn example_updaters_check_download_and_refuse() {
     }
     let package = std::fs::read(examples.join("olkit-sample.msi")).unwrap();
     server.put(&package_path, package.clone());
+    let oxtender_package = std::fs::read(examples.join("oxtender-sample.msi")).unwrap();
+    server.put(
+        &format!("/packages/{oxtender_file}"),
+        oxtender_package.clone(),
+    );
+    // The files of a download directory but the OXtender's, which every
+    // download run fetches and verifies too.
+    let sample_files = |dir: &Path| -> Vec<String> {
+        let mut names = listing(dir);
+        names.retain(|n| *n != oxtender_file);
+        names
+    };
     let file_name = format!("olkit-sample-{offered}.msi");
     let pubkey = keys.join("trusted.pub");
     let arg = |p: &Path| p.to_str().unwrap().to_owned();
@@ -406,7 +420,9 @@ fn example_updaters_check_download_and_refuse() {
         let state_file = scratch("state").join("serial");
         let done = run(&manifest_url("signed"), &[state, &state_file]);
         assert!(done.status.success(), "{name}: check failed");
-        let upgrade = format!("Olkit Sample: 1.1.0 -> {offered} (upgrade)");
+        let install = "OXtender 2 for Microsoft Outlook: none -> 7.10.6 (install)\n";
+        let upgrade = format!("Olkit Sample: 1.1.0 -> {offered} (upgrade)\n");
+        assert!(done.stdout.contains(install), "{name}: no {install:?}");
         assert!(done.stdout.contains(&upgrade), "{name}: no {upgrade:?}");
         assert!(done.stdout.contains("OX Drive: none -> "), "{name}");
         assert_eq!(
@@ -443,8 +459,26 @@ fn example_updaters_check_download_and_refuse() {
         assert!(done.status.success(), "{name}: download failed");
         let verified = format!("Olkit Sample: verified, {} bytes (SHA-256)", package.len());
         assert!(done.stdout.contains(&verified), "{name}: no {verified:?}");
-        assert_eq!(listing(&good), std::slice::from_ref(&file_name), "{name}");
+        let oxtender_verified = format!(
+            "OXtender 2 for Microsoft Outlook: verified, {} bytes (SHA-256)",
+            oxtender_package.len()
+        );
+        let (first, second) = (
+            done.stdout.find(&oxtender_verified),
+            done.stdout.find(&verified),
+        );
+        assert!(
+            first.is_some() && first < second,
+            "{name}: not in install order"
+        );
+        let mut both = vec![file_name.clone(), oxtender_file.clone()];
+        both.sort();
+        assert_eq!(listing(&good), both, "{name}");
         assert_eq!(std::fs::read(good.join(&file_name)).unwrap(), package);
+        assert_eq!(
+            std::fs::read(good.join(&oxtender_file)).unwrap(),
+            oxtender_package
+        );
 
         // A tampered package: refused, nothing kept.
         let mut flipped = package.clone();
@@ -463,8 +497,9 @@ fn example_updaters_check_download_and_refuse() {
             failure.contains(&sha256[..8]) && failure.ends_with("nothing kept"),
             "{name}: {failure}"
         );
-        assert!(!done.stdout.contains("verified, "), "{name}");
-        assert!(listing(&bad).is_empty(), "{name}: {:?}", listing(&bad));
+        assert!(!done.stdout.contains(&verified), "{name}");
+        assert!(done.stdout.contains(&oxtender_verified), "{name}");
+        assert!(sample_files(&bad).is_empty(), "{name}: {:?}", listing(&bad));
 
         // A download cut halfway keeps its .part, and the next run resumes
         // it with a Range request.
@@ -485,7 +520,11 @@ fn example_updaters_check_download_and_refuse() {
         );
         assert!(done.stdout.contains("kept, run again to resume"), "{name}");
         let part_name = format!("{file_name}.part");
-        assert_eq!(listing(&cut), std::slice::from_ref(&part_name), "{name}");
+        assert_eq!(
+            sample_files(&cut),
+            std::slice::from_ref(&part_name),
+            "{name}"
+        );
         assert_eq!(
             std::fs::read(cut.join(&part_name)).unwrap(),
             &package[..half]
@@ -500,7 +539,11 @@ fn example_updaters_check_download_and_refuse() {
             Some(&Some(format!("bytes={half}-"))),
             "{name}: no Range request"
         );
-        assert_eq!(listing(&cut), std::slice::from_ref(&file_name), "{name}");
+        assert_eq!(
+            sample_files(&cut),
+            std::slice::from_ref(&file_name),
+            "{name}"
+        );
         assert_eq!(std::fs::read(cut.join(&file_name)).unwrap(), package);
 
         // Resumed from a .part that already holds the whole package (a run
@@ -525,7 +568,11 @@ fn example_updaters_check_download_and_refuse() {
         server.ignore_range.store(false, Ordering::SeqCst);
         assert!(done.status.success(), "{name}: not started over");
         assert!(done.stdout.contains(&resuming), "{name}");
-        assert_eq!(listing(&cut), std::slice::from_ref(&file_name), "{name}");
+        assert_eq!(
+            sample_files(&cut),
+            std::slice::from_ref(&file_name),
+            "{name}"
+        );
         assert_eq!(std::fs::read(cut.join(&file_name)).unwrap(), package);
         // A .part that is not the start of the package: not verified once
         // complete, and deleted.
@@ -541,7 +588,11 @@ fn example_updaters_check_download_and_refuse() {
         );
         assert!(done.stdout.contains(&resuming), "{name}");
         assert!(done.stdout.contains("Olkit Sample: NOT verified"), "{name}");
-        assert!(listing(&cut).is_empty(), "{name}: {:?}", listing(&cut));
+        assert!(
+            sample_files(&cut).is_empty(),
+            "{name}: {:?}",
+            sample_files(&cut)
+        );
 
         // Server unreachable, and a manifest the server does not have: a
         // clear error, the state file and the download directory as they

@@ -342,7 +342,7 @@ static class TestUpdates
                 "<Name>Olkit Sample</Name>").Substring(0, 8), () => Download(plan, Sample, flipped, 1000));
             byte[] shorter = package.Take(package.Length - 1).ToArray();
             Check.Throws(Status.ManifestPackageTruncated, "", () => Download(plan, Sample, shorter, 4096));
-            // The OXtender's package is far smaller.
+            // The OXtender's package is smaller (examples/oxtender-sample.msi).
             Check.Throws(Status.ManifestPackageTooLarge, "", () => Download(plan, Oxtender, package, 4096));
             Check.Throws(Status.OutOfRange, "", () => plan.CheckPackage(Products));
             Throws(typeof(ArgumentOutOfRangeException), () => plan.CheckPackage(-1));

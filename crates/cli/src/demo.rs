@@ -40,10 +40,11 @@ macro_rules! example {
     };
 }
 
-/// The wixl-built example package (examples/make-olkit-sample.sh); the
-/// example manifest declares its size and SHA-256, so rebuilding it means
-/// re-running examples/make-manifest-example.sh.
+/// The wixl-built example packages (examples/make-example-packages.sh);
+/// the example manifest declares their sizes and SHA-256, so rebuilding
+/// them means re-running examples/make-manifest-example.sh.
 pub(crate) const OLKIT_SAMPLE_MSI: Example = example!("olkit-sample.msi");
+pub(crate) const OXTENDER_SAMPLE_MSI: Example = example!("oxtender-sample.msi");
 pub(crate) const INSTALLED_PRODUCTS_REG: Example = example!("installed-products.reg");
 pub(crate) const MANIFEST_XML: Example = example!("manifest.xml");
 pub(crate) const MANIFEST_SIGNATURE: Example = example!("manifest.xml.minisig");
@@ -156,8 +157,9 @@ given; nothing else is touched. Steps:
   9. run the update check on the examples as olkit updates check does
      (manifest.xml verified with manifest.xml.minisig and manifest.pub, the
      products of installed-products.reg, the machine of manifest-env.json;
-     nothing is fetched from the network) and show its list; if it offers
-     the entry with olkit-sample.msi's ProductCode, download that package
+     nothing is fetched from the network) and show its list; for each of
+     the example packages oxtender-sample.msi and olkit-sample.msi (built
+     by wixl) whose ProductCode is an entry the check offers, download it
      from its local copy as olkit updates download does (into updates/
      downloads/, streamed through the size and SHA-256 check into a .part
      renamed once verified) and show the msiexec command line olkit
@@ -812,10 +814,13 @@ fn print(out: &mut impl Write, r: &Report) -> CliResult {
     } else {
         "verified manifest.xml with its pinned key, refusing a copy with one byte changed, and planned its updates for manifest-env.json"
     };
-    let updates = if r.updates.downloaded() {
-        "checked for updates against installed-products.reg, downloaded and verified olkit-sample.msi and gave its msiexec command line"
-    } else {
-        "checked for updates against installed-products.reg"
+    let updates = match r.updates.downloaded().as_slice() {
+        [] => "checked for updates against installed-products.reg".to_owned(),
+        [name] => format!("checked for updates against installed-products.reg, downloaded and verified {name} and gave its msiexec command line"),
+        names => format!(
+            "checked for updates against installed-products.reg, downloaded and verified {} and gave their msiexec command lines",
+            names.join(" and ")
+        ),
     };
     writeln!(
         out,

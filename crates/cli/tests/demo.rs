@@ -371,51 +371,85 @@ fn demo_runs_the_update_check_on_the_examples() {
             .unwrap()
     ));
 
-    // The package, downloaded from its local copy under the name of its URL.
-    let msi = examples().join("olkit-sample.msi");
-    let p = &u["package"];
-    assert_eq!(p["product"], "Olkit Sample");
-    assert_eq!(p["version"], "1.5.0");
-    assert_eq!(p["offered"], true);
-    assert_eq!(p["product_code"], json["msi"]["identity"]["product_code"]);
-    let d = &p["download"];
-    assert_eq!(d["status"], "downloaded");
-    assert_eq!(d["sha256"], sha256sum(&msi));
-    assert_eq!(d["bytes"], std::fs::metadata(&msi).unwrap().len());
-    let downloaded = PathBuf::from(d["path"].as_str().unwrap());
-    assert_eq!(
-        downloaded,
-        workdir.join("updates/downloads/olkit-sample-1.5.0.msi")
-    );
-    assert_eq!(
-        std::fs::read(&downloaded).unwrap(),
-        std::fs::read(&msi).unwrap()
-    );
-    let parts: Vec<_> = std::fs::read_dir(downloaded.parent().unwrap())
+    // Both packages, in the order to install them, downloaded from their
+    // local copies under the names of their URLs.
+    let packages = u["packages"].as_array().unwrap();
+    let names: Vec<&str> = packages
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["oxtender-sample.msi", "olkit-sample.msi"]);
+    let expected = [
+        (
+            "OXtender 2 for Microsoft Outlook",
+            "7.10.6",
+            "oxtender2-7.10.6.msi",
+            &["REBOOT=ReallySuppress"][..],
+            "/qb",
+        ),
+        (
+            "Olkit Sample",
+            "1.5.0",
+            "olkit-sample-1.5.0.msi",
+            &[][..],
+            "/qn",
+        ),
+    ];
+    let mut downloaded_names = Vec::new();
+    for (p, (product, version, saved_as, params, dropped)) in packages.iter().zip(expected) {
+        let msi = examples().join(p["name"].as_str().unwrap());
+        assert_eq!(p["product"], product);
+        assert_eq!(p["version"], version);
+        assert_eq!(p["offered"], true);
+        let identity = olkit(&["msi", "info", msi.to_str().unwrap(), "--json"])
+            .ok()
+            .json();
+        assert_eq!(p["product_code"], identity["identity"]["product_code"]);
+        let d = &p["download"];
+        assert_eq!(d["status"], "downloaded");
+        assert_eq!(d["sha256"], sha256sum(&msi));
+        assert_eq!(d["bytes"], std::fs::metadata(&msi).unwrap().len());
+        let downloaded = PathBuf::from(d["path"].as_str().unwrap());
+        assert_eq!(downloaded, workdir.join("updates/downloads").join(saved_as));
+        assert_eq!(
+            std::fs::read(&downloaded).unwrap(),
+            std::fs::read(&msi).unwrap()
+        );
+        downloaded_names.push(std::ffi::OsString::from(saved_as));
+
+        // The command is the one `olkit updates install-command` prints.
+        let install = olkit(&[
+            "updates",
+            "install-command",
+            downloaded.to_str().unwrap(),
+            "--manifest",
+            examples().join("manifest.xml").to_str().unwrap(),
+            "--pubkey",
+            examples().join("manifest.pub").to_str().unwrap(),
+            "--product",
+            product,
+        ])
+        .ok();
+        assert_eq!(p["install"]["command_line"], install.text().trim_end());
+        let mut argv = vec![
+            serde_json::json!("msiexec"),
+            serde_json::json!("/i"),
+            d["path"].clone(),
+            serde_json::json!("/qn"),
+            serde_json::json!("/norestart"),
+        ];
+        argv.extend(params.iter().map(|a| serde_json::json!(a)));
+        assert_eq!(p["install"]["argv"], serde_json::Value::Array(argv));
+        assert_eq!(p["install"]["dropped"], serde_json::json!([dropped]));
+    }
+    // Nothing else in the download directory: no .part left.
+    let mut files: Vec<_> = std::fs::read_dir(workdir.join("updates/downloads"))
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(parts, [std::ffi::OsString::from("olkit-sample-1.5.0.msi")]);
-
-    // The command is the one `olkit updates install-command` prints.
-    let install = olkit(&[
-        "updates",
-        "install-command",
-        downloaded.to_str().unwrap(),
-        "--manifest",
-        examples().join("manifest.xml").to_str().unwrap(),
-        "--pubkey",
-        examples().join("manifest.pub").to_str().unwrap(),
-        "--product",
-        "Olkit Sample",
-    ])
-    .ok();
-    assert_eq!(p["install"]["command_line"], install.text().trim_end());
-    assert_eq!(
-        p["install"]["argv"],
-        serde_json::json!(["msiexec", "/i", d["path"], "/qn", "/norestart"])
-    );
-    assert_eq!(p["install"]["dropped"], serde_json::json!(["/qn"]));
+    files.sort();
+    downloaded_names.sort();
+    assert_eq!(files, downloaded_names);
     std::fs::remove_dir_all(&workdir).unwrap();
 
     let text = olkit(&["demo"]).ok().text();
@@ -423,9 +457,10 @@ fn demo_runs_the_update_check_on_the_examples() {
         "9. Update check: manifest.xml",
         "   | 2. Olkit Sample: 1.1.0 -> 1.5.0 [upgrade]",
         "the manifest's Olkit Sample 1.5.0",
+        "downloaded from its local copy as `olkit updates download` does: oxtender2-7.10.6.msi",
         "downloaded from its local copy as `olkit updates download` does: olkit-sample-1.5.0.msi",
-        "     msiexec /i ",
-        "downloaded and verified olkit-sample.msi and gave its msiexec command line",
+        "       msiexec /i ",
+        "downloaded and verified oxtender-sample.msi and olkit-sample.msi and gave their msiexec command lines",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
@@ -467,10 +502,22 @@ fn demo_downloads_nothing_the_update_check_does_not_offer() {
         .unwrap()
         .iter()
         .any(|p| p["name"] == "Olkit Sample" && p["installed"] == "1.1.0"));
-    assert_eq!(u["package"]["version"], "1.0.0");
-    assert_eq!(u["package"]["offered"], false);
-    assert_eq!(u["package"]["download"], serde_json::Value::Null);
-    assert_eq!(u["package"]["install"], serde_json::Value::Null);
+    // The OXtender is still offered and downloaded; the sample is not.
+    let packages = u["packages"].as_array().unwrap();
+    let sample = packages
+        .iter()
+        .find(|p| p["name"] == "olkit-sample.msi")
+        .unwrap();
+    assert_eq!(sample["version"], "1.0.0");
+    assert_eq!(sample["offered"], false);
+    assert_eq!(sample["download"], serde_json::Value::Null);
+    assert_eq!(sample["install"], serde_json::Value::Null);
+    let oxtender = packages
+        .iter()
+        .find(|p| p["name"] == "oxtender-sample.msi")
+        .unwrap();
+    assert_eq!(oxtender["offered"], true);
+    assert_eq!(oxtender["download"]["status"], "downloaded");
 
     let run = olkit(&["demo", "--examples", examples_dir]).ok();
     let text = run.text();
@@ -478,5 +525,7 @@ fn demo_downloads_nothing_the_update_check_does_not_offer() {
         text.contains("not offered to this machine: not downloaded, no install command"),
         "{text}"
     );
-    assert!(!text.contains("msiexec /i"), "{text}");
+    let commands: Vec<&str> = text.lines().filter(|l| l.contains("msiexec /i")).collect();
+    assert_eq!(commands.len(), 1, "{text}");
+    assert!(commands[0].contains("oxtender2-7.10.6.msi"), "{text}");
 }

@@ -6,7 +6,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use olkit_manifest::{verify_file, Limits};
+use olkit_manifest::{verify_file, Limits, Manifest, Plan};
 use serde::Serialize;
 
 use super::check::{installed_products, load_manifest, update_list, write_human, EnvArgs};
@@ -14,8 +14,8 @@ use super::download::{download_all, package_source, Base, Job, PackageJson, Sour
 use super::http::{HttpOptions, DEFAULT_TIMEOUT};
 use super::install::{build_argv, command_line, Ui};
 use crate::demo::{
-    file_name, load_example, DemoFile, INSTALLED_PRODUCTS_REG, MANIFEST_ENV, MANIFEST_KEY,
-    MANIFEST_SIGNATURE, MANIFEST_XML, OLKIT_SAMPLE_MSI,
+    file_name, load_example, DemoFile, Example, INSTALLED_PRODUCTS_REG, MANIFEST_ENV, MANIFEST_KEY,
+    MANIFEST_SIGNATURE, MANIFEST_XML, OLKIT_SAMPLE_MSI, OXTENDER_SAMPLE_MSI,
 };
 use crate::output::{self, CliError, CliResult};
 use crate::trust::TrustArgs;
@@ -40,14 +40,17 @@ pub(crate) struct DemoUpdates {
     cache_upgrade: Option<u32>,
     /// The lines `olkit updates check` prints.
     list: Vec<String>,
-    /// The example package and the manifest entry with its ProductCode.
-    package: DemoUpdatePackage,
+    /// The example packages, each with the manifest entry of its
+    /// ProductCode: the offered ones first, in the order to install them.
+    packages: Vec<DemoUpdatePackage>,
 }
 
 #[derive(Serialize)]
 struct DemoUpdatePackage {
     #[serde(flatten)]
     file: DemoFile,
+    /// The example's name (`oxtender-sample.msi`...).
+    name: &'static str,
     product_code: String,
     /// The entry's name and version; `None` when the manifest has no entry
     /// with that ProductCode.
@@ -55,6 +58,9 @@ struct DemoUpdatePackage {
     version: Option<String>,
     /// Whether the check offers that entry to the machine.
     offered: bool,
+    /// Its place (from 0) in the order to install what is offered.
+    #[serde(skip)]
+    install_rank: Option<usize>,
     /// The package "downloaded" from its local copy as `olkit updates
     /// download` does (as in its --json); only when offered.
     download: Option<PackageJson>,
@@ -70,10 +76,16 @@ struct DemoInstall {
     dropped: Vec<String>,
 }
 
+/// The example packages of the step, each checked against the manifest
+/// entry with its ProductCode.
+const PACKAGES: [&Example; 2] = [&OXTENDER_SAMPLE_MSI, &OLKIT_SAMPLE_MSI];
+
 impl DemoUpdates {
-    /// Whether the example package was downloaded and verified.
-    pub(crate) fn downloaded(&self) -> bool {
-        self.package.download.is_some()
+    /// The names of the example packages downloaded and verified, in the
+    /// order to install them.
+    pub(crate) fn downloaded(&self) -> Vec<&'static str> {
+        let done = self.packages.iter().filter(|p| p.download.is_some());
+        done.map(|p| p.name).collect()
     }
 }
 
@@ -84,8 +96,8 @@ fn demo_error(path: &Path, what: impl std::fmt::Display) -> CliError {
 /// The update-check step of `olkit demo`, in `dir/updates`: the example
 /// manifest checked with its signature and pinned key against the
 /// products of installed-products.reg on the machine of
-/// manifest-env.json, as `olkit updates check` does; the example package,
-/// when offered, downloaded from its local copy into `downloads/` and
+/// manifest-env.json, as `olkit updates check` does; each example package
+/// the check offers downloaded from its local copy into `downloads/` and
 /// verified while streaming, as `olkit updates download` does; and its
 /// msiexec command line, as `olkit updates install-command` gives it.
 pub(crate) fn demo_step(dir: &Path, examples: Option<&Path>) -> Result<DemoUpdates, CliError> {
@@ -128,8 +140,43 @@ pub(crate) fn demo_step(dir: &Path, examples: Option<&Path>) -> Result<DemoUpdat
     let not_offered_json =
         serde_json::to_value(&not_offered).map_err(|e| demo_error(&manifest_path, e))?;
 
-    // The package's entry is the one with the ProductCode it declares.
-    let (package_path, _, package_file) = load_example(&dir, examples, &OLKIT_SAMPLE_MSI)?;
+    let mut packages = PACKAGES
+        .iter()
+        .map(|example| demo_package(&dir, examples, example, m, &plan, &manifest_path, &options))
+        .collect::<Result<Vec<_>, _>>()?;
+    // The offered ones in the order to install them, as the list shows.
+    packages.sort_by_key(|p| p.install_rank.unwrap_or(usize::MAX));
+
+    Ok(DemoUpdates {
+        provenance: loaded.trusted.provenance(),
+        installed_products: installed_list.len(),
+        cache_upgrade: plan.cache_upgrade(),
+        packages,
+        updates: updates_json,
+        not_offered: not_offered_json,
+        list,
+        manifest,
+        signature,
+        key,
+        installed,
+        environment,
+    })
+}
+
+/// One example package: the manifest entry with the ProductCode it
+/// declares and, when the check offers that entry, the package downloaded
+/// into `dir/downloads` from its local copy (under the name the entry's
+/// URL gives it) and its install command.
+fn demo_package(
+    dir: &Path,
+    examples: Option<&Path>,
+    example: &Example,
+    m: &Manifest,
+    plan: &Plan,
+    manifest_path: &Path,
+    options: &HttpOptions,
+) -> Result<DemoUpdatePackage, CliError> {
+    let (package_path, _, package_file) = load_example(dir, examples, example)?;
     let code = crate::msi::open(&package_path)?
         .identity()
         .map_err(|e| crate::msi::msi_error(&package_path, e))?
@@ -142,20 +189,20 @@ pub(crate) fn demo_step(dir: &Path, examples: Option<&Path>) -> Result<DemoUpdat
             == Some(code)
     });
     let product = index.and_then(|i| m.products.get(i));
-    let offered = index.is_some_and(|i| plan.order.contains(&i));
-    let (download, install) = match product.filter(|_| offered) {
+    let install_rank = index.and_then(|i| plan.order.iter().position(|&o| o == i));
+    let (download, install) = match product.filter(|_| install_rank.is_some()) {
         Some(product) => {
             let downloads = dir.join("downloads");
             // Saved under the name the manifest's URL gives it, but read
             // from the local copy: nothing is fetched.
-            let url = package_source(&Base::File(manifest_path.clone()), product)
-                .map_err(|e| demo_error(&manifest_path, e))?;
+            let url = package_source(&Base::File(manifest_path.to_owned()), product)
+                .map_err(|e| demo_error(manifest_path, e))?;
             let job = Job {
                 product,
                 source: Source::File(package_path.clone()),
                 name: super::download::file_name(&url, product),
             };
-            let done = download_all(std::slice::from_ref(&job), &downloads, &options)?;
+            let done = download_all(std::slice::from_ref(&job), &downloads, options)?;
             let done = done
                 .into_iter()
                 .next()
@@ -180,7 +227,7 @@ pub(crate) fn demo_step(dir: &Path, examples: Option<&Path>) -> Result<DemoUpdat
                 None,
                 product.install_params.as_deref(),
             )
-            .map_err(|e| demo_error(&manifest_path, e))?;
+            .map_err(|e| demo_error(manifest_path, e))?;
             let install = DemoInstall {
                 command_line: command_line(&argv),
                 argv,
@@ -190,28 +237,16 @@ pub(crate) fn demo_step(dir: &Path, examples: Option<&Path>) -> Result<DemoUpdat
         }
         None => (None, None),
     };
-
-    Ok(DemoUpdates {
-        provenance: loaded.trusted.provenance(),
-        installed_products: installed_list.len(),
-        cache_upgrade: plan.cache_upgrade(),
-        package: DemoUpdatePackage {
-            file: package_file,
-            product_code: code.to_string(),
-            product: product.map(|p| p.name.clone()),
-            version: product.map(|p| p.version.to_string()),
-            offered,
-            download,
-            install,
-        },
-        updates: updates_json,
-        not_offered: not_offered_json,
-        list,
-        manifest,
-        signature,
-        key,
-        installed,
-        environment,
+    Ok(DemoUpdatePackage {
+        file: package_file,
+        name: example.name,
+        product_code: code.to_string(),
+        product: product.map(|p| p.name.clone()),
+        version: product.map(|p| p.version.to_string()),
+        offered: install_rank.is_some(),
+        install_rank,
+        download,
+        install,
     })
 }
 
@@ -229,7 +264,13 @@ pub(crate) fn demo_print(out: &mut impl Write, number: usize, d: &DemoUpdates) -
     for line in &d.list {
         writeln!(out, "   | {line}")?;
     }
-    let p = &d.package;
+    for p in &d.packages {
+        print_package(out, p)?;
+    }
+    Ok(())
+}
+
+fn print_package(out: &mut impl Write, p: &DemoUpdatePackage) -> CliResult {
     let entry = match (&p.product, &p.version) {
         (Some(name), Some(version)) => format!("the manifest's {name} {version}"),
         _ => "in no manifest entry".to_owned(),
@@ -237,7 +278,7 @@ pub(crate) fn demo_print(out: &mut impl Write, number: usize, d: &DemoUpdates) -
     writeln!(
         out,
         "   {} ({}, {} bytes): ProductCode {}, {entry}",
-        OLKIT_SAMPLE_MSI.name,
+        p.name,
         p.file.origin(),
         p.file.bytes,
         p.product_code
@@ -246,26 +287,26 @@ pub(crate) fn demo_print(out: &mut impl Write, number: usize, d: &DemoUpdates) -
         (Some(done), Some(install)) => {
             writeln!(
                 out,
-                "   downloaded from its local copy as `olkit updates download` does: {} ({} bytes, {} {}), streamed through the check into a .part renamed once verified",
+                "     downloaded from its local copy as `olkit updates download` does: {} ({} bytes, {} {}), streamed through the check into a .part renamed once verified",
                 file_name(&done.path),
                 done.bytes.unwrap_or_default(),
                 done.strength.unwrap_or_default(),
                 done.sha256.as_deref().unwrap_or_default()
             )?;
-            writeln!(out, "   `olkit updates install-command` gives:")?;
-            writeln!(out, "     {}", install.command_line)?;
+            writeln!(out, "     `olkit updates install-command` gives:")?;
+            writeln!(out, "       {}", install.command_line)?;
             for arg in &install.dropped {
                 writeln!(
                     out,
-                    "   ({arg:?} of the manifest's InstallParams left out: the command's own switch applies)"
+                    "     ({arg:?} of the manifest's InstallParams left out: the command's own switch applies)"
                 )?;
             }
         }
         _ if p.product.is_some() => writeln!(
             out,
-            "   not offered to this machine: not downloaded, no install command"
+            "     not offered to this machine: not downloaded, no install command"
         )?,
-        _ => writeln!(out, "   not checked: the manifest lists no such package")?,
+        _ => writeln!(out, "     not checked: the manifest lists no such package")?,
     }
     Ok(())
 }
