@@ -481,8 +481,8 @@ impl Profile {
             .map(|sub| {
                 let text = |name: &str| sub.named_value(name).and_then(|v| v.text());
                 let class = account_class(text("clsid").as_deref());
-                // The class's own server first; a MAPI account may carry
-                // one too (the example's KOFF account has "IMAP Server").
+                // The class's own server first; an account of another class
+                // (a MAPI service's) may still carry one of these values.
                 let (server, user) = match class {
                     AccountClass::Pop3 => (text("POP3 Server"), text("POP3 User")),
                     AccountClass::Imap => (text("IMAP Server"), text("IMAP User")),

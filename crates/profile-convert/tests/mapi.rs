@@ -61,10 +61,18 @@ fn example_values_decode_to_what_outlook_shows() {
     assert_eq!(decode_in(&file, koff, "00036605").0.as_i32(), Some(443));
     assert_eq!(decode_in(&file, koff, "000b6606").0.as_bool(), Some(true));
 
-    let stores = decode_in(&file, r"Kerio\9207f3e0a3b11019908b08002b2a56c2", "01023d00").0;
-    let stores = Uid::list(stores.as_binary().unwrap()).unwrap();
+    // The profile-wide lists: the store provider, and the service.
+    let lists = r"Kerio\9207f3e0a3b11019908b08002b2a56c2";
+    let listed = |name| {
+        let value = decode_in(&file, lists, name).0;
+        Uid::list(value.as_binary().unwrap()).unwrap()
+    };
     assert_eq!(
-        stores,
+        listed("01023d00"),
+        [Uid::parse("3f1a77c2d8e4b04fa1e6c2d9f0b35a61").unwrap()]
+    );
+    assert_eq!(
+        listed("01023d0e"),
         [Uid::parse("b5fbcd0c39e0e64a9b5e0a1e8a4a6c3f").unwrap()]
     );
 

@@ -520,20 +520,18 @@ fn the_example_export_reads_exactly() {
     assert_eq!(accounts.len(), 1);
     assert_eq!(accounts[0].name.as_deref(), Some("jane.doe@example.com"));
     assert_eq!(accounts[0].service_uid, koff.uid);
-    assert_eq!(accounts[0].server.as_deref(), Some("mail.example.com"));
-    // The example writes the address-book order CLSID as the account's
-    // class; actMgmt.h names the MAPI account class {ED475414-...}.
+    // A MAPI-service account: its server is in the service section.
+    assert_eq!(accounts[0].class, AccountClass::MapiService);
+    assert_eq!(accounts[0].server, None);
+    let service_section = kerio.section(&koff.uid.unwrap()).unwrap();
     assert_eq!(
-        accounts[0].class,
-        AccountClass::Other("{ED475419-B0D6-11D2-8C3B-00104B2A6676}".into())
+        service_section.text_prop(0x6602).as_deref(),
+        Some("mail.example.com")
     );
-    // Its PR_SERVICES values are not lists of 16-byte UIDs.
+    // The profile-wide lists name the store providers and the services.
     for profile in [home, kerio] {
         let issues = profile.validate();
-        assert_eq!(issues.len(), 1, "{issues:?}");
-        assert!(
-            matches!(&issues[0].kind, IssueKind::MalformedValue { reason } if reason.starts_with("PR_SERVICES"))
-        );
+        assert!(issues.is_empty(), "{issues:?}");
     }
 }
 
