@@ -10,7 +10,9 @@ use olkit_manifest::{verify_file, Limits, Manifest, Plan};
 use serde::Serialize;
 
 use super::check::{installed_products, load_manifest, update_list, write_human, EnvArgs};
-use super::download::{download_all, package_source, Base, Job, PackageJson, Source, Status};
+use super::download::{
+    download_all, package_source, Base, Job, Messages, PackageJson, Source, Status,
+};
 use super::http::{HttpOptions, DEFAULT_TIMEOUT};
 use super::install::{build_argv, command_line, Ui};
 use crate::demo::{
@@ -202,7 +204,8 @@ fn demo_package(
                 source: Source::File(package_path.clone()),
                 name: super::download::file_name(&url, product),
             };
-            let done = download_all(std::slice::from_ref(&job), &downloads, options)?;
+            let jobs = std::slice::from_ref(&job);
+            let done = download_all(jobs, &downloads, options, Messages::Silent)?;
             let done = done
                 .into_iter()
                 .next()

@@ -216,7 +216,7 @@ fn download(args: &mut DownloadArgs) -> Result<bool, CliError> {
     if jobs.is_empty() {
         output::message("nothing to download: the plan offers no package");
     }
-    let packages = download_all(&jobs, &args.dir, &options)?;
+    let packages = download_all(&jobs, &args.dir, &options, Messages::Stderr)?;
     let ok = packages.iter().all(|p| p.status != Status::Failed);
     let mut out = output::stdout();
     if args.json {
@@ -512,13 +512,27 @@ struct Done {
     resumed_from: Option<u64>,
 }
 
+/// Whether `download_all` says what became of each package on standard
+/// error (the command does; the demo shows its own account).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Messages {
+    Stderr,
+    Silent,
+}
+
 /// Downloads what `jobs` name into `dir`, one after the other; a failed
-/// package does not stop the others. Messages go to standard error.
+/// package does not stop the others.
 pub(crate) fn download_all(
     jobs: &[Job<'_>],
     dir: &Path,
     options: &HttpOptions,
+    messages: Messages,
 ) -> Result<Vec<PackageJson>, CliError> {
+    let say = |text: &str| {
+        if messages == Messages::Stderr {
+            output::message(text);
+        }
+    };
     let agent = if jobs.iter().any(|j| matches!(j.source, Source::Url(_))) {
         Some(http::agent(options)?)
     } else {
@@ -548,7 +562,7 @@ pub(crate) fn download_all(
                     (_, Some(n)) => format!("downloaded (resumed from byte {n}), verified"),
                     _ => "downloaded, verified".to_owned(),
                 };
-                output::message(&format!(
+                say(&format!(
                     "{what}: {}: {how} ({} bytes, {})",
                     output::path_text(&path),
                     done.verdict.bytes,
@@ -567,7 +581,7 @@ pub(crate) fn download_all(
             }
             Err(failure) => {
                 let text = format!("package {what}: {}", failure.text());
-                output::message(&text);
+                say(&text);
                 json.error = Some(text);
             }
         }
