@@ -694,7 +694,7 @@ fn install_command_verifies_the_package_then_prints_the_msiexec_line() {
     );
     assert_eq!(
         doc["command_line"],
-        "msiexec /i \"C:\\Users\\Jo Smith\\Downloads\\olkit-sample.msi\" /qn /norestart /l*v \"C:\\Logs\\olkit \\\"sample\\\".log\""
+        "msiexec /i \"C:\\Users\\Jo Smith\\Downloads\\olkit-sample.msi\" /qn /norestart /l*v \"C:\\Logs\\olkit \"\"sample\"\".log\""
     );
     assert_eq!(doc["dropped"], serde_json::json!(["/qn"]));
     assert_eq!(doc["strength"], "sha256");

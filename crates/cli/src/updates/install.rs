@@ -2,12 +2,13 @@
 //! installs a package, printed only once the package matched its
 //! manifest (installing needs Windows; olkit only says how).
 //!
-//! Quoting follows the rules by which `CommandLineToArgvW` (and the C
-//! runtime) split a Windows command line: an argument with white space or
-//! a double quote is put in double quotes, a double quote in it is written
-//! `\"`, and backslashes are doubled where they come before a double
-//! quote (an embedded one, or the closing one). A property is written
-//! `NAME=value`, with only the value quoted when needed: `NAME="a b"`.
+//! Quoting follows msiexec's own reading of its command line, which is
+//! not `CommandLineToArgvW`'s: an argument that is empty or holds white
+//! space or a double quote is put in double quotes, a double quote in it
+//! is doubled, and backslashes are ordinary characters. A property is
+//! written `NAME=value`, with only the value quoted when needed, as
+//! Microsoft's "Command-Line Options" page shows:
+//! `PROPERTY="Embedded ""Quotes"" White Space"`.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -41,10 +42,11 @@ an action switch (/i, /x, /a, /f, /p, /j, /update, /uninstall, /package)
 in them is refused. The package is named by its absolute path, or by
 --package-path (the path it will have on the Windows machine).
 
-Quoting follows the rules of CommandLineToArgvW: arguments with spaces,
-tabs or double quotes are put in double quotes, an embedded double quote is
-written \\\", backslashes before a double quote are doubled; a property's
-value is quoted on its own: PROPERTY=\"a b\".
+Quoting follows msiexec's own reading of its command line (not the C
+runtime's): an argument that is empty or holds white space or a double
+quote is put in double quotes, an embedded double quote is doubled, and
+backslashes stay as they are; a property's value is quoted on its own:
+PROPERTY=\"a \"\"quoted\"\" word\", INSTALLDIR=\"C:\\Program Files\\OX\\\".
 
 With --json, one JSON document:
   {\"package\", \"product\", \"version\", \"bytes\", \"strength\",
@@ -90,35 +92,14 @@ pub(crate) struct InstallArgs {
     http: HttpArgs,
 }
 
-/// One argument as `CommandLineToArgvW` reads it back.
+/// One argument as msiexec reads it back (see `split_params`).
 pub(crate) fn quote_arg(arg: &str) -> String {
-    let needs_quotes = arg.is_empty() || arg.contains([' ', '\t', '\n', '\x0b', '"']);
-    if !needs_quotes {
-        return arg.to_owned();
+    let needs_quotes = arg.is_empty() || arg.contains(|c: char| c.is_whitespace() || c == '"');
+    if needs_quotes {
+        format!("\"{}\"", arg.replace('"', "\"\""))
+    } else {
+        arg.to_owned()
     }
-    let mut out = String::with_capacity(arg.len() + 2);
-    out.push('"');
-    let mut backslashes = 0usize;
-    for c in arg.chars() {
-        match c {
-            '\\' => backslashes += 1,
-            '"' => {
-                // The backslashes before it, doubled, then the escaped quote.
-                out.extend(std::iter::repeat_n('\\', backslashes * 2 + 1));
-                out.push('"');
-                backslashes = 0;
-            }
-            _ => {
-                out.extend(std::iter::repeat_n('\\', backslashes));
-                out.push(c);
-                backslashes = 0;
-            }
-        }
-    }
-    // Before the closing quote, backslashes are doubled.
-    out.extend(std::iter::repeat_n('\\', backslashes * 2));
-    out.push('"');
-    out
 }
 
 /// Whether `name` is a Windows Installer property name (letters, digits,
@@ -376,56 +357,6 @@ pub(crate) fn run(mut args: InstallArgs) -> CliResult {
 mod tests {
     use super::*;
 
-    /// The rules by which `CommandLineToArgvW` splits the arguments after
-    /// the program name, written from its documentation, independently of
-    /// `quote_arg`: 2n backslashes before a quote give n and the quote
-    /// toggles quoting, 2n+1 give n and a literal quote, other
-    /// backslashes are literal; outside quotes white space separates.
-    fn command_line_to_argv(line: &str) -> Vec<String> {
-        let chars: Vec<char> = line.chars().collect();
-        let mut args = Vec::new();
-        let mut i = 0;
-        while i < chars.len() {
-            while i < chars.len() && (chars[i] == ' ' || chars[i] == '\t') {
-                i += 1;
-            }
-            if i >= chars.len() {
-                break;
-            }
-            let mut arg = String::new();
-            let mut quoted = false;
-            while i < chars.len() {
-                let c = chars[i];
-                if c == '\\' {
-                    let start = i;
-                    while i < chars.len() && chars[i] == '\\' {
-                        i += 1;
-                    }
-                    let n = i - start;
-                    if i < chars.len() && chars[i] == '"' {
-                        arg.extend(std::iter::repeat_n('\\', n / 2));
-                        if n % 2 == 1 {
-                            arg.push('"');
-                            i += 1;
-                        }
-                    } else {
-                        arg.extend(std::iter::repeat_n('\\', n));
-                    }
-                } else if c == '"' {
-                    quoted = !quoted;
-                    i += 1;
-                } else if !quoted && (c == ' ' || c == '\t') {
-                    break;
-                } else {
-                    arg.push(c);
-                    i += 1;
-                }
-            }
-            args.push(arg);
-        }
-        args
-    }
-
     const TRICKY: &[&str] = &[
         "C:\\path with spaces\\x.msi",
         "C:\\Program Files\\Olkit\\",
@@ -434,48 +365,41 @@ mod tests {
         "a\\\"b",
         "\\\\server\\share\\pkg.msi",
         "",
-        "tab\there",
         "plain",
         "\"",
+        "\"\"",
         "\\",
         "ends with space ",
     ];
 
     #[test]
-    fn quoted_arguments_round_trip_through_command_line_to_argv() {
+    fn quoted_arguments_read_back_as_msiexec_reads_them() {
         for arg in TRICKY {
             let line = quote_arg(arg);
-            assert_eq!(
-                command_line_to_argv(&line),
-                vec![(*arg).to_owned()],
-                "{line}"
-            );
+            assert_eq!(split_params(&line).unwrap(), [*arg], "{line}");
         }
         let argv: Vec<String> = TRICKY.iter().map(|s| (*s).to_owned()).collect();
-        assert_eq!(command_line_to_argv(&command_line(&argv)), argv);
+        assert_eq!(split_params(&command_line(&argv)).unwrap(), argv);
     }
 
     #[test]
     fn properties_are_quoted_on_their_value() {
-        assert_eq!(
-            quote_command_arg("REBOOT=ReallySuppress"),
-            "REBOOT=ReallySuppress"
-        );
-        assert_eq!(
-            quote_command_arg("INSTALLDIR=C:\\Program Files\\Olkit\\"),
-            "INSTALLDIR=\"C:\\Program Files\\Olkit\\\\\""
-        );
-        assert_eq!(
-            quote_command_arg("NOTE=say \"hi\""),
-            "NOTE=\"say \\\"hi\\\"\""
-        );
-        for arg in [
-            "INSTALLDIR=C:\\Program Files\\Olkit\\",
-            "NOTE=say \"hi\"",
-            "P=",
+        // Microsoft's "Command-Line Options" page: literal quotes doubled,
+        // a property cleared with PROPERTY="".
+        for (arg, quoted) in [
+            ("REBOOT=ReallySuppress", "REBOOT=ReallySuppress"),
+            (
+                "INSTALLDIR=C:\\Program Files\\Olkit\\",
+                "INSTALLDIR=\"C:\\Program Files\\Olkit\\\"",
+            ),
+            (
+                "PROPERTY=Embedded \"Quotes\" White Space",
+                "PROPERTY=\"Embedded \"\"Quotes\"\" White Space\"",
+            ),
+            ("PROPERTY=", "PROPERTY=\"\""),
         ] {
-            let line = quote_command_arg(arg);
-            assert_eq!(command_line_to_argv(&line), vec![arg.to_owned()], "{line}");
+            assert_eq!(quote_command_arg(arg), quoted);
+            assert_eq!(split_params(quoted).unwrap(), [arg], "{quoted}");
         }
     }
 
@@ -494,9 +418,9 @@ mod tests {
             line,
             "msiexec /i \"C:\\Users\\Jo Smith\\Downloads\\ox.msi\" /qn /norestart /l*v \
              \"C:\\Logs\\ox install.log\" REBOOT=ReallySuppress \
-             INSTALLDIR=\"C:\\Program Files\\OX\\\\\""
+             INSTALLDIR=\"C:\\Program Files\\OX\\\""
         );
-        assert_eq!(command_line_to_argv(&line), argv);
+        assert_eq!(split_params(&line).unwrap(), argv);
         assert_eq!(argv.last().unwrap(), "INSTALLDIR=C:\\Program Files\\OX\\");
     }
 
