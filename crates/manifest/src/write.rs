@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 
+use crate::digest::hex;
 use crate::{LocalizedText, Manifest, Product, OLKIT_NAMESPACE};
 
 /// The manifest as a UTF-8 XML document that [`crate::parse`] reads back
@@ -120,15 +121,6 @@ fn localized(out: &mut String, name: &str, texts: &[LocalizedText]) {
             escape(&t.text)
         );
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }
 
 /// Escapes markup characters, and carriage returns and tabs as character
