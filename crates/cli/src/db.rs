@@ -14,7 +14,7 @@ use olkit_dbmigrate::{
 };
 use serde::Serialize;
 
-use crate::output::{self, CliError};
+use crate::output::{self, file_name, plural, CliError};
 
 /// Exit code of `olkit db migrate`: not enough free space, the upgrade is
 /// scheduled for the next start.
@@ -538,9 +538,12 @@ fn print_check(
             level_name(level)
         )?;
     } else {
-        let count = r.problems.len();
-        let problems = if count == 1 { "problem" } else { "problems" };
-        writeln!(out, "{}: {count} {problems} ({state})", r.path.display())?;
+        writeln!(
+            out,
+            "{}: {} ({state})",
+            r.path.display(),
+            plural(r.problems.len(), "problem", "problems")
+        )?;
         for problem in &r.problems {
             writeln!(out, "  - {problem}")?;
         }
@@ -707,13 +710,6 @@ pub(crate) fn demo_print(out: &mut impl Write, number: usize, d: &DemoDb) -> io:
         format!("{} problems", d.check.problems.len())
     };
     writeln!(out, "   db check: {verdict}")
-}
-
-fn file_name(path: &str) -> &str {
-    Path::new(path)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or(path)
 }
 
 #[cfg(test)]

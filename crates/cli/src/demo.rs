@@ -10,7 +10,7 @@ use clap::Args;
 use olkit_regfile::{Encoding, Entry, LineEnding, RegFile, Value};
 use serde::Serialize;
 
-use crate::output::{self, CliError, CliResult};
+use crate::output::{self, file_name, plural, CliError, CliResult};
 
 /// The example Outlook profile export, built into the binary so that the
 /// demo runs anywhere.
@@ -676,10 +676,6 @@ fn decode(line: &[u8], encoding: Encoding) -> String {
         .to_string()
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 fn print(out: &mut impl Write, r: &Report) -> CliResult {
     let s = &r.summary;
     let removal = if r.kept { "kept" } else { "removed at the end" };
@@ -827,11 +823,4 @@ fn print(out: &mut impl Write, r: &Report) -> CliResult {
         "\nDone: read, summarised, round-tripped, canonicalised and edited {PROFILES_NAME}; read and queried olkit-sample.msi and matched it against installed-products.reg; {manifest}; generated a format-1 connector cache and upgraded it to format 2; converted the KOC profile of koc-profiles.reg to KOFF with its undo file, and a second conversion changed nothing; {updates}; only the temporary copies were written."
     )?;
     Ok(())
-}
-
-pub(crate) fn file_name(path: &str) -> &str {
-    Path::new(path)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or(path)
 }

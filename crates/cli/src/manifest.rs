@@ -18,7 +18,7 @@ use crate::demo::{
     load_example, DemoFile, MANIFEST_ENV, MANIFEST_INSTALLED, MANIFEST_KEY, MANIFEST_SIGNATURE,
     MANIFEST_XML, OLKIT_SAMPLE_MSI,
 };
-use crate::output::{self, CliError, CliResult};
+use crate::output::{self, file_name, plural, CliError, CliResult};
 use crate::trust::{read_limited, read_trusted, ManifestJson, TrustArgs, TrustError, Trusted};
 
 /// The verbs of `olkit manifest`.
@@ -1169,15 +1169,4 @@ pub(crate) fn demo_print(out: &mut impl Write, number: usize, d: &DemoManifest) 
     )?;
     writeln!(out, "     {}", changed(&p.tampered))?;
     Ok(())
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-fn file_name(path: &str) -> &str {
-    Path::new(path)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or(path)
 }

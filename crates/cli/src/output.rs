@@ -112,6 +112,20 @@ pub(crate) fn path_text(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// `1 key`, `2 keys`: a count with the word for it.
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The last component of a path shown in a message (the whole text when
+/// it has none).
+pub(crate) fn file_name(path: &str) -> &str {
+    Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(path)
+}
+
 /// A lenient-reading warning as JSON: `{"line", "column", "problem", "message"}`.
 #[derive(Serialize)]
 pub(crate) struct WarningJson<'a> {

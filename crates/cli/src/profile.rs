@@ -17,7 +17,7 @@ use olkit_profile_convert::{
 use olkit_regfile::{ParseOptions, RegFile};
 use serde::Serialize;
 
-use crate::output::{self, CliError, Field};
+use crate::output::{self, file_name, plural, CliError, Field};
 
 /// The verbs of `olkit profile`.
 #[derive(Debug, Subcommand)]
@@ -531,10 +531,6 @@ fn list(args: &ListArgs) -> Result<(), Failure> {
     print_listing(&mut out, &listing)?;
     out.flush()?;
     Ok(())
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Optional text for a line of output: quoted, or `-`.
@@ -1101,9 +1097,9 @@ pub(crate) fn demo_print(out: &mut impl Write, number: usize, d: &DemoProfile) -
     writeln!(
         out,
         "   profile convert: wrote {} ({} bytes) and {} ({} bytes, restores the original)",
-        crate::demo::file_name(&d.converted.file),
+        file_name(&d.converted.file),
         d.converted.bytes,
-        crate::demo::file_name(&d.undo.file),
+        file_name(&d.undo.file),
         d.undo.bytes
     )?;
     writeln!(
@@ -1115,6 +1111,6 @@ pub(crate) fn demo_print(out: &mut impl Write, number: usize, d: &DemoProfile) -
     writeln!(
         out,
         "   converting {} again: already KOFF, nothing to change",
-        crate::demo::file_name(&d.converted.file)
+        file_name(&d.converted.file)
     )
 }

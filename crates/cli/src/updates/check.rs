@@ -636,11 +636,7 @@ pub(super) fn write_human(
         writeln!(
             out,
             "{} for this machine, in the order to install them:",
-            if updates.len() == 1 {
-                "1 update".to_owned()
-            } else {
-                format!("{} updates", updates.len())
-            }
+            output::plural(updates.len(), "update", "updates")
         )?;
     }
     for (n, u) in updates.iter().enumerate() {

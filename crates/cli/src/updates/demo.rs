@@ -16,10 +16,10 @@ use super::download::{
 use super::http::{HttpOptions, DEFAULT_TIMEOUT};
 use super::install::{build_argv, command_line, Ui};
 use crate::demo::{
-    file_name, load_example, DemoFile, Example, INSTALLED_PRODUCTS_REG, MANIFEST_ENV, MANIFEST_KEY,
+    load_example, DemoFile, Example, INSTALLED_PRODUCTS_REG, MANIFEST_ENV, MANIFEST_KEY,
     MANIFEST_SIGNATURE, MANIFEST_XML, OLKIT_SAMPLE_MSI, OXTENDER_SAMPLE_MSI,
 };
-use crate::output::{self, CliError, CliResult};
+use crate::output::{self, file_name, plural, CliError, CliResult};
 use crate::trust::TrustArgs;
 
 /// What the update-check step of the demo did.
@@ -312,8 +312,4 @@ fn print_package(out: &mut impl Write, p: &DemoUpdatePackage) -> CliResult {
         _ => writeln!(out, "     not checked: the manifest lists no such package")?,
     }
     Ok(())
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
