@@ -147,6 +147,25 @@ static inline int string_is(char *text, const char *expected) {
     return same;
 }
 
+/* Whether `text` contains `needle` (reported if not); does not free. */
+static inline int contains(const char *text, const char *needle) {
+    int found = text != NULL && strstr(text, needle) != NULL;
+    if (!found) {
+        fprintf(stderr, "    \"%s\" not found in %s\n", needle, text ? text : "(null)");
+    }
+    return found;
+}
+
+/* Writes `data` to `path`; whether it worked. */
+static inline int write_file(const char *path, const uint8_t *data, size_t len) {
+    FILE *f = fopen(path, "wb");
+    int ok = f != NULL && fwrite(data, 1, len, f) == len;
+    if (f != NULL) {
+        ok = fclose(f) == 0 && ok;
+    }
+    return ok;
+}
+
 #endif /* __cplusplus */
 
 #endif /* OLKIT_TEST_CHECK_H */

@@ -37,16 +37,6 @@ static const char *fixture(const char *name) { return env_path("OLKIT_DB_FIXTURE
 
 static bytes read_fixture_bytes(const char *name) { return read_file(fixture(name)); }
 
-/* Writes `data` to `path`; whether it worked. */
-static int write_file(const char *path, const uint8_t *data, size_t len) {
-    FILE *f = fopen(path, "wb");
-    int ok = f != NULL && fwrite(data, 1, len, f) == len;
-    if (f != NULL) {
-        ok = fclose(f) == 0 && ok;
-    }
-    return ok;
-}
-
 /* Copies fixture `name` to `path` in the working directory (replacing it). */
 static void copy_fixture(const char *name, const char *path) {
     bytes data = read_fixture_bytes(name);
@@ -81,15 +71,6 @@ static uint64_t fixture_rows(const char *table) {
     }
     bytes_free(counts);
     return (uint64_t)rows;
-}
-
-/* Whether `text` contains `needle` (reported if not); does not free. */
-static int contains(const char *text, const char *needle) {
-    int found = text != NULL && strstr(text, needle) != NULL;
-    if (!found) {
-        fprintf(stderr, "    \"%s\" not found in %s\n", needle, text ? text : "(null)");
-    }
-    return found;
 }
 
 static olk_db_options default_options(void) {

@@ -39,15 +39,6 @@ static const char *fixture(const char *name) { return env_path("OLKIT_MANIFEST_F
 
 static bytes read_fixture(const char *name) { return read_file(fixture(name)); }
 
-/* Whether `text` contains `needle` (reported if not); does not free. */
-static int contains(const char *text, const char *needle) {
-    int found = text != NULL && strstr(text, needle) != NULL;
-    if (!found) {
-        fprintf(stderr, "    \"%s\" not found in %s\n", needle, text ? text : "(null)");
-    }
-    return found;
-}
-
 /* `contains`, then frees `text`. */
 static int take_has(char *text, const char *needle) {
     int found = contains(text, needle);
@@ -534,16 +525,6 @@ static void test_plan(void) {
     olk_manifest_installed_free(installed);
     olk_manifest_installed_free(NULL);
     olk_manifest_free(m);
-}
-
-/* Writes `data` to `path`; whether it worked. */
-static int write_file(const char *path, const uint8_t *data, size_t len) {
-    FILE *f = fopen(path, "wb");
-    int ok = f != NULL && fwrite(data, 1, len, f) == len;
-    if (f != NULL) {
-        ok = fclose(f) == 0 && ok;
-    }
-    return ok;
 }
 
 static void test_verify_package_file(void) {

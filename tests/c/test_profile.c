@@ -37,15 +37,6 @@
 
 static bytes fixture(const char *name) { return read_file(env_path("OLKIT_PROFILE_FIXTURES", name)); }
 
-/* Whether `text` contains `needle` (reported if not); does not free. */
-static int contains(const char *text, const char *needle) {
-    int found = text != NULL && strstr(text, needle) != NULL;
-    if (!found) {
-        fprintf(stderr, "    \"%s\" not found in %s\n", needle, text ? text : "(null)");
-    }
-    return found;
-}
-
 /* The number of times `needle` occurs in `text`. */
 static int occurrences(const char *text, const char *needle) {
     int n = 0;

@@ -71,14 +71,6 @@ static olk_updates_request request_for(const inputs *in) {
     return r;
 }
 
-static int contains(const char *text, const char *needle) {
-    int found = text != NULL && strstr(text, needle) != NULL;
-    if (!found) {
-        fprintf(stderr, "    \"%s\" not found in %s\n", needle, text ? text : "(null)");
-    }
-    return found;
-}
-
 /* The call fails with `expected` and writes none of its outputs. */
 static void check_refused(const olk_updates_request *r, olk_status expected, const char *message,
                           int line) {

@@ -79,6 +79,17 @@ inline const std::string BAD_UTF8 = "ab\xff";
 
 inline Bytes bytes_of(const std::string &text) { return Bytes(text.begin(), text.end()); }
 
+inline std::string text_of(const Bytes &bytes) { return std::string(bytes.begin(), bytes.end()); }
+
+// Whether text contains needle, reported if not.
+inline bool contains(const std::string &text, const std::string &needle) {
+    const bool found = text.find(needle) != std::string::npos;
+    if (!found) {
+        std::fprintf(stderr, "    \"%s\" not found in %s\n", needle.c_str(), text.c_str());
+    }
+    return found;
+}
+
 // $variable/relative ("./relative" if unset).
 inline std::string env_path(const char *variable, const std::string &relative) {
     const char *root = std::getenv(variable);

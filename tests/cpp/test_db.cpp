@@ -63,14 +63,6 @@ std::uint64_t fixture_rows(const std::string &table) {
     return 0;
 }
 
-bool contains(const std::string &text, const std::string &needle) {
-    const bool found = text.find(needle) != std::string::npos;
-    if (!found) {
-        std::fprintf(stderr, "    \"%s\" not found in %s\n", needle.c_str(), text.c_str());
-    }
-    return found;
-}
-
 std::string table_rows(const std::string &table, std::uint64_t rows) {
     return "{\"table\":\"" + table + "\",\"rows\":" + std::to_string(rows) + "}";
 }

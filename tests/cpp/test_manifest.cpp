@@ -33,16 +33,6 @@ constexpr std::size_t PRODUCTS = 5;
 
 std::string fixture(const std::string &name) { return env_path("OLKIT_MANIFEST_FIXTURES", name); }
 
-std::string text_of(const Bytes &bytes) { return std::string(bytes.begin(), bytes.end()); }
-
-bool contains(const std::string &text, const std::string &needle) {
-    const bool found = text.find(needle) != std::string::npos;
-    if (!found) {
-        std::fprintf(stderr, "    \"%s\" not found in %s\n", needle.c_str(), text.c_str());
-    }
-    return found;
-}
-
 // The text of manifest.xml after the first `open` up to the next '<'.
 std::string manifest_element(const std::string &open) {
     const std::string xml = text_of(read_file(fixture("manifest.xml")));

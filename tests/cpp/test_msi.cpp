@@ -40,8 +40,6 @@ std::string fixture(const std::string &name) { return env_path("OLKIT_MSI_FIXTUR
 Bytes blob_source() { return read_file(fixture("bits.bin")); }
 Bytes readme_source() { return read_file(fixture("readme.txt")); }
 
-std::string text_of(const Bytes &bytes) { return std::string(bytes.begin(), bytes.end()); }
-
 // The lines of an IDT text (CR LF), without their line ends.
 std::vector<std::string> lines_of(const std::string &text) {
     std::vector<std::string> lines;

@@ -33,14 +33,6 @@ Bytes fixture(const std::string &name) {
     return data;
 }
 
-bool contains(const std::string &text, const std::string &needle) {
-    const bool found = text.find(needle) != std::string::npos;
-    if (!found) {
-        std::fprintf(stderr, "    \"%s\" not found in %s\n", needle.c_str(), text.c_str());
-    }
-    return found;
-}
-
 // A probe that records its queries and answers `version`.
 struct Recorder {
     std::vector<olkit::ServerQuery> queries;

@@ -23,16 +23,6 @@ namespace {
 enum : std::size_t { OXTENDER = 0, OX_DRIVE = 1, SAMPLE = 2 };
 constexpr std::uint64_t SERIAL = 2025060101;
 
-std::string text_of(const Bytes &bytes) { return std::string(bytes.begin(), bytes.end()); }
-
-bool contains(const std::string &text, const std::string &needle) {
-    const bool found = text.find(needle) != std::string::npos;
-    if (!found) {
-        std::fprintf(stderr, "    \"%s\" not found in %s\n", needle.c_str(), text.c_str());
-    }
-    return found;
-}
-
 olkit::UpdatesRequest example() {
     olkit::UpdatesRequest r;
     r.manifest = read_file(source_path("examples/manifest.xml"));
