@@ -13,11 +13,8 @@ use super::{
     SECRET_TEXT,
 };
 use crate::mapi::PropTag;
-use crate::prf::{is_secret_key, same_name};
+use crate::prf::is_secret_key;
 use crate::{Error, PrfFile};
-
-/// The fixed sections `[Service List]` may name that are not services.
-const FIXED_SECTIONS: [&str; 2] = ["Microsoft Outlook Client", "Exchange Global Section"];
 
 /// Ids a `.prf` cannot set: the service's identity is its mapping
 /// section's `ServiceName`, and its DLL and entry come from MAPISVC.INF.
@@ -42,29 +39,17 @@ fn mapped_id(value: &str) -> Option<(&str, u16)> {
     Some((ty.trim(), u16::from_str_radix(hex, 16).ok()?))
 }
 
+/// The services as [`PrfFile::services`] finds them, owned: the file is
+/// edited while they are in use.
 fn services(prf: &PrfFile) -> Vec<PrfService> {
-    let mut seen: Vec<String> = Vec::new();
-    let mut out = Vec::new();
-    for entry in prf.entries("Service List") {
-        if seen.iter().any(|k| same_name(k, entry.key)) {
-            continue;
-        }
-        seen.push(entry.key.to_string());
-        if FIXED_SECTIONS.iter().any(|f| same_name(f, entry.value))
-            || prf.get(entry.value, "SectionGUID").is_some()
-        {
-            continue;
-        }
-        out.push(PrfService {
-            settings: entry.key.to_string(),
-            mapping: entry.value.to_string(),
-            name: prf
-                .get(entry.value, "ServiceName")
-                .unwrap_or(entry.value)
-                .to_string(),
-        });
-    }
-    out
+    prf.listed_services()
+        .into_iter()
+        .map(|listed| PrfService {
+            settings: listed.settings.to_owned(),
+            mapping: listed.mapping.to_owned(),
+            name: listed.name.to_owned(),
+        })
+        .collect()
 }
 
 /// The `[ServiceN]` key mapped to property `id`, with its mapping line's type.

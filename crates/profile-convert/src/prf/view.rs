@@ -46,31 +46,28 @@ impl PrfFile {
     /// Office Customization Tool writes for a PST).
     pub fn services(&self) -> Vec<Service> {
         let index = Index::new(self);
-        first_of_each_key(self.entries("Service List"))
+        listed_services(self, &index)
             .into_iter()
-            .filter(|item| {
-                !FIXED_SECTIONS.iter().any(|f| same_name(f, item.value))
-                    && index.get(item.value, "SectionGUID").is_none()
-            })
-            .map(|item| Service {
+            .map(|listed| Service {
                 uid: None,
-                name: Some(
-                    index
-                        .get(item.value, "ServiceName")
-                        .unwrap_or(item.value)
-                        .to_owned(),
-                ),
+                name: Some(listed.name.to_owned()),
                 display_name: index
-                    .get(item.key, "DisplayName")
-                    .or_else(|| index.get(item.key, "Name"))
+                    .get(listed.settings, "DisplayName")
+                    .or_else(|| index.get(listed.settings, "Name"))
                     .map(str::to_owned),
                 dll: None,
                 providers: Vec::new(),
                 location: Location::Prf {
-                    section: item.key.to_owned(),
+                    section: listed.settings.to_owned(),
                 },
             })
             .collect()
+    }
+
+    /// The message services of `[Service List]` as [`PrfFile::services`]
+    /// finds them, with the sections the conversion edits.
+    pub(crate) fn listed_services(&self) -> Vec<ListedService<'_>> {
+        listed_services(self, &Index::new(self))
     }
 
     /// The accounts of `[Internet Account List]`, in its order (the first
@@ -112,6 +109,33 @@ impl PrfFile {
             })
             .collect()
     }
+}
+
+/// A message service `[Service List]` names.
+pub(crate) struct ListedService<'a> {
+    /// The `[ServiceN]` section holding its settings (the list's key).
+    pub(crate) settings: &'a str,
+    /// Its mapping section (the list's value).
+    pub(crate) mapping: &'a str,
+    /// The mapping section's `ServiceName`, else the list's value.
+    pub(crate) name: &'a str,
+}
+
+/// The services of `[Service List]`, in its order (the first of duplicate
+/// keys), without the fixed profile sections it also names.
+fn listed_services<'a>(prf: &'a PrfFile, index: &Index<'a>) -> Vec<ListedService<'a>> {
+    first_of_each_key(prf.entries("Service List"))
+        .into_iter()
+        .filter(|item| {
+            !FIXED_SECTIONS.iter().any(|f| same_name(f, item.value))
+                && index.get(item.value, "SectionGUID").is_none()
+        })
+        .map(|item| ListedService {
+            settings: item.key,
+            mapping: item.value,
+            name: index.get(item.value, "ServiceName").unwrap_or(item.value),
+        })
+        .collect()
 }
 
 /// Windows reads a key's first occurrence only: later duplicates
