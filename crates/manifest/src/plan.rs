@@ -693,7 +693,7 @@ fn unsuitable(product: &Product, env: &Environment) -> Vec<Reason> {
             }
         }
     }
-    let package_channel = product.channel.as_deref().unwrap_or("stable");
+    let package_channel = product.channel_or_stable();
     if !channel_includes(&env.channel, package_channel) {
         reasons.push(Reason::Channel {
             package: channel_name(package_channel),
