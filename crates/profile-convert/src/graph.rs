@@ -34,6 +34,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
+use crate::mapi::PropTag;
 use crate::profiles::{Profile, Section, SubKey, ValueRef, Values};
 use crate::{Account, AccountClass, Location, Provider, ProviderKind, Service, Uid};
 
@@ -50,18 +51,6 @@ pub const ACCOUNT_MANAGER: Uid = Uid([
     0x93, 0x75, 0xcf, 0xf0, 0x41, 0x31, 0x11, 0xd3, 0xb8, 0x8a, 0x00, 0x10, 0x4b, 0x2a, 0x66, 0x76,
 ]);
 
-const PR_DISPLAY_NAME: u16 = 0x3001;
-const PR_PROVIDER_DISPLAY: u16 = 0x3006;
-const PR_RESOURCE_FLAGS: u16 = 0x3009;
-const PR_PROVIDER_DLL_NAME: u16 = 0x300A;
-const PR_RESOURCE_TYPE: u16 = 0x3E03;
-const PR_STORE_PROVIDERS: u16 = 0x3D00;
-const PR_AB_PROVIDERS: u16 = 0x3D01;
-const PR_TRANSPORT_PROVIDERS: u16 = 0x3D02;
-const PR_SERVICE_NAME: u16 = 0x3D09;
-const PR_SERVICE_DLL_NAME: u16 = 0x3D0A;
-const PR_SERVICE_UID: u16 = 0x3D0C;
-const PR_SERVICES: u16 = 0x3D0E;
 /// The default store's UID in Outlook's section.
 const DEFAULT_STORE_PROP: u16 = 0x3D15;
 
@@ -104,10 +93,10 @@ impl ProfileList {
     /// The property id.
     pub fn prop_id(self) -> u16 {
         match self {
-            ProfileList::Services => PR_SERVICES,
-            ProfileList::StoreProviders => PR_STORE_PROVIDERS,
-            ProfileList::AbProviders => PR_AB_PROVIDERS,
-            ProfileList::TransportProviders => PR_TRANSPORT_PROVIDERS,
+            ProfileList::Services => PropTag::PR_SERVICES,
+            ProfileList::StoreProviders => PropTag::PR_STORE_PROVIDERS,
+            ProfileList::AbProviders => PropTag::PR_AB_PROVIDERS,
+            ProfileList::TransportProviders => PropTag::PR_TRANSPORT_PROVIDERS,
         }
     }
 
@@ -336,7 +325,7 @@ fn listed(section: &Section, id: u16) -> Vec<Uid> {
 
 /// PR_SERVICE_UID of a section, when it is a well-formed UID.
 fn service_uid(section: &Section) -> Option<Uid> {
-    let bytes = section.binary_prop(PR_SERVICE_UID)?;
+    let bytes = section.binary_prop(PropTag::PR_SERVICE_UID)?;
     <[u8; 16]>::try_from(bytes.as_slice()).ok().map(Uid)
 }
 
@@ -387,7 +376,7 @@ impl Profile {
     pub fn service_uids(&self) -> Vec<Uid> {
         let listed: HashSet<Uid> = self
             .global_section()
-            .map(|g| listed(g, PR_SERVICES).into_iter().collect())
+            .map(|g| listed(g, PropTag::PR_SERVICES).into_iter().collect())
             .unwrap_or_default();
         self.sections
             .iter()
@@ -395,9 +384,9 @@ impl Profile {
             .filter(|s| {
                 listed.contains(&s.uid)
                     || service_uid(s) == Some(s.uid)
-                    || (s.props_with_id(PR_SERVICE_NAME).next().is_some()
-                        && s.props_with_id(PR_SERVICE_UID).next().is_none()
-                        && s.props_with_id(PR_RESOURCE_TYPE).next().is_none())
+                    || (s.props_with_id(PropTag::PR_SERVICE_NAME).next().is_some()
+                        && s.props_with_id(PropTag::PR_SERVICE_UID).next().is_none()
+                        && s.props_with_id(PropTag::PR_RESOURCE_TYPE).next().is_none())
             })
             .map(|s| s.uid)
             .collect()
@@ -438,7 +427,7 @@ impl Profile {
                     })
                     .filter(|s| service_uid(s) == Some(service.uid) || own_lists.contains(&s.uid))
                     .map(|s| {
-                        let kind = match s.long_prop(PR_RESOURCE_TYPE) {
+                        let kind = match s.long_prop(PropTag::PR_RESOURCE_TYPE) {
                             Some(MAPI_STORE_PROVIDER) => ProviderKind::Store,
                             Some(MAPI_AB_PROVIDER) => ProviderKind::AddressBook,
                             Some(MAPI_TRANSPORT_PROVIDER) => ProviderKind::Transport,
@@ -447,21 +436,21 @@ impl Profile {
                         Provider {
                             uid: Some(s.uid),
                             kind,
-                            dll: s.text_prop(PR_PROVIDER_DLL_NAME),
+                            dll: s.text_prop(PropTag::PR_PROVIDER_DLL_NAME),
                             display_name: s
-                                .text_prop(PR_DISPLAY_NAME)
-                                .or_else(|| s.text_prop(PR_PROVIDER_DISPLAY)),
+                                .text_prop(PropTag::PR_DISPLAY_NAME)
+                                .or_else(|| s.text_prop(PropTag::PR_PROVIDER_DISPLAY)),
                             location: location(&s.key),
                         }
                     })
                     .collect();
                 Service {
                     uid: Some(service.uid),
-                    name: service.text_prop(PR_SERVICE_NAME),
+                    name: service.text_prop(PropTag::PR_SERVICE_NAME),
                     display_name: service
-                        .text_prop(PR_DISPLAY_NAME)
-                        .or_else(|| service.text_prop(PR_PROVIDER_DISPLAY)),
-                    dll: service.text_prop(PR_SERVICE_DLL_NAME),
+                        .text_prop(PropTag::PR_DISPLAY_NAME)
+                        .or_else(|| service.text_prop(PropTag::PR_PROVIDER_DISPLAY)),
+                    dll: service.text_prop(PropTag::PR_SERVICE_DLL_NAME),
                     providers,
                     location: location(&service.key),
                 }
@@ -607,7 +596,7 @@ impl Profile {
 
         // PR_SERVICE_UID of every section.
         for section in self.sections.iter().filter(|s| !is_special(&s.uid)) {
-            let Some(prop) = section.props_with_id(PR_SERVICE_UID).next() else {
+            let Some(prop) = section.props_with_id(PropTag::PR_SERVICE_UID).next() else {
                 continue;
             };
             match service_uid(section) {
@@ -664,7 +653,7 @@ impl Profile {
             .iter()
             .filter(|s| !services.contains(&s.uid) && !is_special(&s.uid))
             .filter(|s| {
-                s.long_prop(PR_RESOURCE_FLAGS)
+                s.long_prop(PropTag::PR_RESOURCE_FLAGS)
                     .is_some_and(|f| f & STATUS_DEFAULT_STORE != 0)
             })
             .map(|s| s.uid)
