@@ -245,10 +245,6 @@ struct ProductJson {
     details: Vec<TextJson>,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl ProductJson {
     /// Architecture, channel, rollout and criticality: `x64, stable,
     /// rollout 25%, critical`.
@@ -280,7 +276,7 @@ impl ProductJson {
             name: p.name.clone(),
             version: p.version.to_string(),
             upgrade_code: p.upgrade_code.clone(),
-            md5: p.md5.as_ref().map(|d| hex(d)),
+            md5: p.md5.as_ref().map(|d| output::Hex(d).to_string()),
             release_date: p.release_date.clone(),
             url: p.url.clone(),
             info_url: p.info_url.clone(),
@@ -288,9 +284,9 @@ impl ProductJson {
             install_params: p.install_params.clone(),
             importance: p.importance.clone(),
             msi_url: p.msi_url.clone(),
-            msi_md5: p.msi_md5.as_ref().map(|d| hex(d)),
+            msi_md5: p.msi_md5.as_ref().map(|d| output::Hex(d).to_string()),
             product_code: p.product_code.clone(),
-            sha256: p.sha256.as_ref().map(|d| hex(d)),
+            sha256: p.sha256.as_ref().map(|d| output::Hex(d).to_string()),
             size: p.size,
             min_server_version: p.min_server_version.as_ref().map(ToString::to_string),
             max_server_version: p.max_server_version.as_ref().map(ToString::to_string),
@@ -981,7 +977,11 @@ pub(crate) fn demo_step(dir: &Path, examples: Option<&Path>) -> Result<DemoManif
                 chunks,
                 verified_bytes: verdict.bytes,
                 strength: verdict.strength.as_str(),
-                sha256: product.sha256.as_ref().map(|d| hex(d)).unwrap_or_default(),
+                sha256: product
+                    .sha256
+                    .as_ref()
+                    .map(|d| output::Hex(d).to_string())
+                    .unwrap_or_default(),
                 size_checked: verdict.size_checked,
                 tampered,
             })
