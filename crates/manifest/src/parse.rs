@@ -376,8 +376,8 @@ enum Frame {
 
 #[derive(Default)]
 struct ProductFields {
-    /// Where each single-occurrence field was first seen.
-    seen: [Option<Offset>; FIELD_COUNT],
+    /// The text of each single-occurrence field and where it began; set
+    /// when the field ends, so before a second one can start.
     values: [Option<(String, Offset)>; FIELD_COUNT],
     release_notes: Vec<LocalizedText>,
     details: Vec<LocalizedText>,
@@ -614,14 +614,14 @@ impl<'a> Parser<'a> {
                         }
                     }
                     Some(field) => {
-                        let slot = fields.seen.get_mut(field.index());
-                        match slot {
-                            Some(Some(_)) => {
-                                return Err(self
-                                    .error_at(start, FormatError::Duplicate(field.display_name())))
-                            }
-                            Some(slot) => *slot = Some(start),
-                            None => {}
+                        if fields
+                            .values
+                            .get(field.index())
+                            .is_some_and(Option::is_some)
+                        {
+                            return Err(
+                                self.error_at(start, FormatError::Duplicate(field.display_name()))
+                            );
                         }
                         Frame::Field {
                             field,
@@ -969,21 +969,14 @@ impl<'a> Parser<'a> {
             Field::MinServerVersion,
             typed(Field::MinServerVersion, true)?,
         )?;
-        let max_server_version = version_of(
-            Field::MaxServerVersion,
-            typed(Field::MaxServerVersion, true)?,
-        )?;
+        let max_server = typed(Field::MaxServerVersion, true)?;
+        let max_at = max_server.as_ref().map_or(start, |(_, at)| *at);
+        let max_server_version = version_of(Field::MaxServerVersion, max_server)?;
         if let (Some(min), Some(max)) = (&min_server_version, &max_server_version) {
             if min > max {
-                let at = fields
-                    .seen
-                    .get(Field::MaxServerVersion.index())
-                    .copied()
-                    .flatten()
-                    .unwrap_or(start);
                 return Err(invalid(
                     Field::MaxServerVersion,
-                    at,
+                    max_at,
                     format!("{max} is below olkit:MinServerVersion {min}"),
                 ));
             }
