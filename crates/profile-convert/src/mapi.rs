@@ -983,45 +983,22 @@ fn encode_mv_binary(items: &[Vec<u8>], wide: bool) -> Vec<u8> {
     out
 }
 
-/// The characters Windows-1252 gives bytes 0x80-0x9F (the rest are
-/// Latin-1). The five bytes Windows leaves undefined map to the C1
-/// controls, as the WHATWG encoding standard does, so every byte string
-/// reads and writes back the same.
-const CP1252_HIGH: [char; 32] = [
-    '\u{20AC}', '\u{0081}', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
-    '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\u{008D}', '\u{017D}', '\u{008F}',
-    '\u{0090}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
-    '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\u{009D}', '\u{017E}', '\u{0178}',
-];
-
 /// Reads PT_STRING8 bytes as Windows-1252, the ANSI code page of the
-/// Western Windows installs these profiles come from.
+/// Western Windows installs these profiles come from. The five bytes
+/// Windows leaves undefined read as the C1 controls, as the WHATWG encoding
+/// standard (and `encoding_rs`, which the `.prf` reader also uses) has
+/// them, so every byte string reads and writes back the same.
 pub fn windows_1252_to_string(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|&b| match b {
-            0x80..=0x9F => CP1252_HIGH
-                .get(usize::from(b - 0x80))
-                .copied()
-                .unwrap_or(char::REPLACEMENT_CHARACTER),
-            _ => char::from(b),
-        })
-        .collect()
+    encoding_rs::WINDOWS_1252
+        .decode_without_bom_handling(bytes)
+        .0
+        .into_owned()
 }
 
 /// Writes text as Windows-1252 bytes; `None` when a character has no byte.
 pub fn string_to_windows_1252(text: &str) -> Option<Vec<u8>> {
-    text.chars()
-        .map(|c| {
-            let code = u32::from(c);
-            if code < 0x80 || (0xA0..=0xFF).contains(&code) {
-                u8::try_from(code).ok()
-            } else {
-                let at = CP1252_HIGH.iter().position(|&h| h == c)?;
-                u8::try_from(at).ok().map(|at| at + 0x80)
-            }
-        })
-        .collect()
+    let (bytes, _, had_errors) = encoding_rs::WINDOWS_1252.encode(text);
+    (!had_errors).then(|| bytes.into_owned())
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 //! are found at exact byte offsets whatever the encoding; only the key,
 //! value and section-name slices are decoded to text.
 
+use crate::mapi::{string_to_windows_1252, windows_1252_to_string};
+
 /// The character encoding of a `.prf` file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(
@@ -77,10 +79,7 @@ impl PrfEncoding {
             }
             PrfEncoding::Windows1252 => {
                 let bytes: Vec<u8> = units.iter().map(|&u| u.to_le_bytes()[0]).collect();
-                encoding_rs::WINDOWS_1252
-                    .decode_without_bom_handling(&bytes)
-                    .0
-                    .into_owned()
+                windows_1252_to_string(&bytes)
             }
         }
     }
@@ -90,10 +89,7 @@ impl PrfEncoding {
         match self {
             PrfEncoding::Utf16Le => Some(text.encode_utf16().flat_map(u16::to_le_bytes).collect()),
             PrfEncoding::Utf8 { .. } => Some(text.as_bytes().to_vec()),
-            PrfEncoding::Windows1252 => {
-                let (bytes, _, had_errors) = encoding_rs::WINDOWS_1252.encode(text);
-                (!had_errors).then(|| bytes.into_owned())
-            }
+            PrfEncoding::Windows1252 => string_to_windows_1252(text),
         }
     }
 
