@@ -276,8 +276,6 @@ pub(crate) fn load_manifest(
     let mut fetched = None;
     let remote = http::is_url(manifest);
     let mut signature_source = None;
-    let mut signature_options = http_options.clone();
-    signature_options.max_bytes = SIGNATURE_LIMIT;
     let sig_text = trust
         .sig
         .as_ref()
@@ -285,7 +283,7 @@ pub(crate) fn load_manifest(
         .map(str::to_owned);
     if let Some(sig) = sig_text.as_deref() {
         if http::is_url(sig) {
-            let bytes = http::get_bytes(sig, &signature_options)?;
+            let bytes = http::get_bytes(sig, http_options, SIGNATURE_LIMIT)?;
             let path = temp_dir(&mut fetched)?.join("signature.minisig");
             save(&path, &bytes)?;
             trust.sig = Some(path);
@@ -293,15 +291,14 @@ pub(crate) fn load_manifest(
         }
     }
     let path = if remote {
-        let mut options = http_options.clone();
-        options.max_bytes = u64::try_from(Limits::default().max_bytes).unwrap_or(u64::MAX);
-        let bytes = http::get_bytes(manifest, &options)?;
+        let limit = u64::try_from(Limits::default().max_bytes).unwrap_or(u64::MAX);
+        let bytes = http::get_bytes(manifest, http_options, limit)?;
         let dir = temp_dir(&mut fetched)?.to_path_buf();
         let path = dir.join("manifest.xml");
         save(&path, &bytes)?;
         if trust.sig.is_none() {
             let sig_url = format!("{manifest}.minisig");
-            match http::get_bytes_if_present(&sig_url, &signature_options)? {
+            match http::get_bytes_if_present(&sig_url, http_options, SIGNATURE_LIMIT)? {
                 Some(bytes) => {
                     save(&dir.join("manifest.xml.minisig"), &bytes)?;
                     signature_source = Some(http::shown_url(&sig_url));
@@ -509,9 +506,7 @@ pub(crate) fn run(mut args: CheckArgs) -> CliResult {
 }
 
 fn check(args: &mut CheckArgs) -> CliResult {
-    let options = args
-        .http
-        .options(u64::try_from(Limits::default().max_bytes).unwrap_or(u64::MAX))?;
+    let options = args.http.options()?;
     // Every input is read before anything is fetched or written.
     let previous = match &args.state {
         Some(path) => state::read(path)?,

@@ -6,7 +6,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use olkit_manifest::{verify_file, Limits, Manifest, Plan};
+use olkit_manifest::{verify_file, Manifest, Plan};
 use serde::Serialize;
 
 use super::check::{installed_products, load_manifest, update_list, write_human, EnvArgs};
@@ -125,7 +125,6 @@ pub(crate) fn demo_step(dir: &Path, examples: Option<&Path>) -> Result<DemoUpdat
     let options = HttpOptions {
         auth: None,
         timeout: DEFAULT_TIMEOUT,
-        max_bytes: u64::try_from(Limits::default().max_bytes).unwrap_or(u64::MAX),
         ca_file: None,
     };
     let loaded = load_manifest(&output::path_text(&manifest_path), &mut trust, &options)?;

@@ -18,7 +18,7 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use olkit_manifest::{
-    verify_file, Error as ManifestError, Limits, PackageCheck, PackageVerdict, Product, Timestamp,
+    verify_file, Error as ManifestError, PackageCheck, PackageVerdict, Product, Timestamp,
 };
 use serde::Serialize;
 
@@ -131,9 +131,7 @@ pub(crate) fn run(mut args: DownloadArgs) -> CliResult {
 
 /// Whether every package was downloaded and verified.
 fn download(args: &mut DownloadArgs) -> Result<bool, CliError> {
-    let options = args
-        .http
-        .options(u64::try_from(Limits::default().max_bytes).unwrap_or(u64::MAX))?;
+    let options = args.http.options()?;
     // Every input is read before anything is fetched or written.
     let previous = match &args.state {
         Some(path) => state::read(path)?,

@@ -86,8 +86,6 @@ pub(crate) struct HttpOptions {
     /// The connect timeout, and the longest wait for the response and for
     /// each read of the body.
     pub(crate) timeout: Duration,
-    /// The most bytes a body may have (`get_bytes`).
-    pub(crate) max_bytes: u64,
     /// PEM root certificates to trust instead of the bundled Mozilla roots
     /// (for a private CA, or tests).
     pub(crate) ca_file: Option<PathBuf>,
@@ -160,8 +158,8 @@ fn secret_from_env(option: &str, name: &str) -> Result<String, CliError> {
 }
 
 impl HttpArgs {
-    /// The options these arguments give, with a body cap of `max_bytes`.
-    pub(crate) fn options(&self, max_bytes: u64) -> Result<HttpOptions, CliError> {
+    /// The options these arguments give.
+    pub(crate) fn options(&self) -> Result<HttpOptions, CliError> {
         let password = match (&self.password, &self.password_env) {
             (Some(p), _) => Some(p.clone()),
             (None, Some(name)) => Some(secret_from_env("--password-env", name)?),
@@ -190,7 +188,6 @@ impl HttpArgs {
         Ok(HttpOptions {
             auth,
             timeout: Duration::from_secs(self.timeout),
-            max_bytes,
             ca_file: self.ca_file.clone(),
         })
     }
@@ -343,14 +340,9 @@ pub(crate) fn get(
     Ok(response)
 }
 
-/// The whole body of a response; refused past `options.max_bytes`
-/// (without reading more than one byte past it).
-fn read_body(
-    url: &str,
-    response: Response<Body>,
-    options: &HttpOptions,
-) -> Result<Vec<u8>, CliError> {
-    let limit = options.max_bytes;
+/// The whole body of a response; refused past `limit` bytes (without
+/// reading more than one byte past it).
+fn read_body(url: &str, response: Response<Body>, limit: u64) -> Result<Vec<u8>, CliError> {
     let too_large = || url_error(url, format!("larger than {limit} bytes: refused"));
     if response.body().content_length().is_some_and(|n| n > limit) {
         return Err(too_large());
@@ -370,12 +362,12 @@ fn read_body(
     Ok(bytes)
 }
 
-/// The whole body of `url`; refused past `options.max_bytes` (without
-/// reading more than one byte past it).
-pub(crate) fn get_bytes(url: &str, options: &HttpOptions) -> Result<Vec<u8>, CliError> {
+/// The whole body of `url`; refused past `limit` bytes (without reading
+/// more than one byte past it).
+pub(crate) fn get_bytes(url: &str, options: &HttpOptions, limit: u64) -> Result<Vec<u8>, CliError> {
     let agent = agent(options)?;
     let response = get(&agent, url, options, None)?;
-    read_body(url, response, options)
+    read_body(url, response, limit)
 }
 
 /// As [`get_bytes`], but a resource the server does not have (404 Not
@@ -384,6 +376,7 @@ pub(crate) fn get_bytes(url: &str, options: &HttpOptions) -> Result<Vec<u8>, Cli
 pub(crate) fn get_bytes_if_present(
     url: &str,
     options: &HttpOptions,
+    limit: u64,
 ) -> Result<Option<Vec<u8>>, CliError> {
     let agent = agent(options)?;
     let response = send(&agent, url, options, None)?;
@@ -394,7 +387,7 @@ pub(crate) fn get_bytes_if_present(
     if !status.is_success() {
         return Err(status_error(url, status, options));
     }
-    read_body(url, response, options).map(Some)
+    read_body(url, response, limit).map(Some)
 }
 
 #[cfg(test)]

@@ -279,8 +279,7 @@ struct InstallJson<'a> {
 
 /// Runs `olkit updates install-command`.
 pub(crate) fn run(mut args: InstallArgs) -> CliResult {
-    // The manifest's own size limit applies to it (load_manifest).
-    let options = args.http.options(0)?;
+    let options = args.http.options()?;
     let loaded = load_manifest(&args.manifest, &mut args.trust, &options)?;
     let trusted = &loaded.trusted;
     let product = crate::package::find_named(
