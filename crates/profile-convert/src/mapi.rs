@@ -797,7 +797,9 @@ fn nul_terminated(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-fn utf16z(text: &str) -> Vec<u8> {
+/// UTF-16LE text and its NUL, as PT_UNICODE (and the Account Manager's
+/// binary strings) hold it.
+pub(crate) fn utf16z(text: &str) -> Vec<u8> {
     text.encode_utf16()
         .chain([0])
         .flat_map(u16::to_le_bytes)

@@ -11,7 +11,7 @@ use super::{
     Conversion, ConvertOptions, ExportKind, Plan, ProfileOutcome, ProfilePlan, ServerQuery,
     Verdict, SECRET_TEXT,
 };
-use crate::mapi::{string_to_windows_1252, MapiValue, PropTag, PropType, Spelling};
+use crate::mapi::{string_to_windows_1252, utf16z, MapiValue, PropTag, PropType, Spelling};
 use crate::profiles::{fold, NamedValue, Profile, Prop, Section, Values};
 use crate::{Error, ProfileSet, Service};
 
@@ -341,12 +341,7 @@ fn service_edits(
             };
             let existing = account.named_value(&set.name);
             let new = match existing.map(|v| v.raw.ty()) {
-                Some(RegType::BINARY) => Value::binary(
-                    text.encode_utf16()
-                        .chain([0])
-                        .flat_map(u16::to_le_bytes)
-                        .collect(),
-                ),
+                Some(RegType::BINARY) => Value::binary(utf16z(&text)),
                 Some(RegType::DWORD) => match parse_long(&text) {
                     Some(n) => Value::dword(u32::from_le_bytes(n.to_le_bytes())),
                     None => continue,
