@@ -179,18 +179,8 @@ fn generate(rng: &mut Rng) -> (String, Vec<Generated>) {
 
 /// Standard base64 in lines of 76 characters, indented like the fixtures.
 fn base64_lines(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut text = String::new();
-    for chunk in data.chunks(3) {
-        let n = chunk.iter().fold(0u32, |n, b| n << 8 | u32::from(*b)) << (8 * (3 - chunk.len()));
-        for k in 0..4 {
-            if k <= chunk.len() {
-                text.push(ALPHABET[(n >> (18 - 6 * k) & 63) as usize] as char);
-            } else {
-                text.push('=');
-            }
-        }
-    }
+    use base64::Engine as _;
+    let text = base64::engine::general_purpose::STANDARD.encode(data);
     text.as_bytes()
         .chunks(76)
         .map(|line| format!("      {}\n", std::str::from_utf8(line).unwrap()))
