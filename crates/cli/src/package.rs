@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use olkit_manifest::{verify_file, DigestStrength, Product};
+use olkit_manifest::{verify_file, DigestStrength, PackageVerdict, Product};
 use serde::Serialize;
 
 use crate::output::{self, CliError, CliResult};
@@ -139,18 +139,29 @@ pub(crate) fn find_named<'a>(
     }
 }
 
-fn verify(args: &VerifyArgs) -> CliResult {
-    let trusted = read_trusted(&args.manifest, &args.trust)?;
-    let verified = &trusted.verified;
-    let product = find_product(args, &verified.manifest().products)?;
-    let verdict = verify_file(&args.file, product).map_err(|e| manifest_error(&args.file, e))?;
-    let mut warnings = trusted.warnings();
+/// `file` checked against the size and digest `product` declares; a
+/// check by MD5 only adds its warning to `warnings`.
+pub(crate) fn verify_package(
+    file: &Path,
+    product: &Product,
+    warnings: &mut Vec<String>,
+) -> Result<PackageVerdict, CliError> {
+    let verdict = verify_file(file, product).map_err(|e| manifest_error(file, e))?;
     if verdict.strength == DigestStrength::WeakMd5 {
         warnings.push(
             "only MD5 was available: it detects damage, not a deliberately altered package"
                 .to_owned(),
         );
     }
+    Ok(verdict)
+}
+
+fn verify(args: &VerifyArgs) -> CliResult {
+    let trusted = read_trusted(&args.manifest, &args.trust)?;
+    let verified = &trusted.verified;
+    let product = find_product(args, &verified.manifest().products)?;
+    let mut warnings = trusted.warnings();
+    let verdict = verify_package(&args.file, product, &mut warnings)?;
     if !verdict.size_checked {
         warnings.push("the manifest declares no size for this package".to_owned());
     }

@@ -14,13 +14,12 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use olkit_manifest::{verify_file, DigestStrength};
 use serde::Serialize;
 
 use super::check::load_manifest;
 use super::http::HttpArgs;
 use crate::output::{self, CliError, CliResult};
-use crate::trust::{manifest_error, ManifestJson, TrustArgs};
+use crate::trust::{ManifestJson, TrustArgs};
 
 pub(crate) const INSTALL_LONG_ABOUT: &str = "\
 Print the msiexec command line that installs a package, after checking it.
@@ -288,15 +287,8 @@ pub(crate) fn run(mut args: InstallArgs) -> CliResult {
         args.product_version.as_deref(),
         &trusted.verified.manifest().products,
     )?;
-    let verdict =
-        verify_file(&args.package, product).map_err(|e| manifest_error(&args.package, e))?;
     let mut warnings = trusted.warnings();
-    if verdict.strength == DigestStrength::WeakMd5 {
-        warnings.push(
-            "only MD5 was available: it detects damage, not a deliberately altered package"
-                .to_owned(),
-        );
-    }
+    let verdict = crate::package::verify_package(&args.package, product, &mut warnings)?;
     let package = match &args.package_path {
         Some(path) => path.clone(),
         None => output::path_text(
