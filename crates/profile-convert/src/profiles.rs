@@ -220,11 +220,7 @@ impl NamedValue {
         if self.is_secret() {
             return None;
         }
-        match self.raw.ty() {
-            RegType::SZ | RegType::EXPAND_SZ => self.raw.as_str().ok(),
-            RegType::BINARY => utf16z_text(self.raw.data()),
-            _ => None,
-        }
+        value_text(&self.raw)
     }
 
     /// A 32-bit number: a `REG_DWORD`, or a 4-byte little-endian
@@ -887,7 +883,8 @@ fn build(keys: Vec<MergedKey>, options: &ReadOptions) -> Result<ProfileSet, Erro
     Ok(set)
 }
 
-/// The text of a DefaultProfile value (REG_SZ, or UTF-16 REG_BINARY).
+/// The text of a value: a `REG_SZ`, or a `REG_BINARY` holding UTF-16LE
+/// text up to its NUL (DefaultProfile, the Account Manager's strings).
 fn value_text(value: &Value) -> Option<String> {
     match value.ty() {
         RegType::SZ | RegType::EXPAND_SZ => value.as_str().ok(),
