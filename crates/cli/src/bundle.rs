@@ -8,7 +8,7 @@ use olkit_manifest::{extract_bundle, BundleLimits};
 use serde::Serialize;
 
 use crate::output::{self, CliResult};
-use crate::package::manifest_error;
+use crate::trust::manifest_error;
 
 /// The verbs of `olkit bundle`.
 #[derive(Debug, Subcommand)]

@@ -9,8 +9,7 @@ use olkit_manifest::{verify_file, DigestStrength, PackageVerdict, Product};
 use serde::Serialize;
 
 use crate::output::{self, CliError, CliResult};
-pub(crate) use crate::trust::manifest_error;
-use crate::trust::{read_trusted, ManifestJson, TrustArgs};
+use crate::trust::{manifest_error, read_trusted, ManifestJson, TrustArgs};
 
 /// The verbs of `olkit package`.
 #[derive(Debug, Subcommand)]
