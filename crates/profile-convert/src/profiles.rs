@@ -655,24 +655,18 @@ fn split_values(values: Vec<Option<(String, usize, Value)>>) -> (Vec<Prop>, Vec<
     let mut props = Vec::new();
     let mut named = Vec::new();
     for (name, line, raw) in values.into_iter().flatten() {
-        if let Some(tag) = PropTag::parse(&name) {
-            props.push(Prop {
+        let tag = PropTag::parse(&name)
+            .map(|tag| (tag, false))
+            .or_else(|| PropTag::parse_protected(&name).map(|tag| (tag, true)));
+        match tag {
+            Some((tag, protected)) => props.push(Prop {
                 tag,
                 name,
                 line,
                 raw,
-                protected: false,
-            });
-        } else if let Some(tag) = PropTag::parse_protected(&name) {
-            props.push(Prop {
-                tag,
-                name,
-                line,
-                raw,
-                protected: true,
-            });
-        } else {
-            named.push(NamedValue { name, line, raw });
+                protected,
+            }),
+            None => named.push(NamedValue { name, line, raw }),
         }
     }
     (props, named)
