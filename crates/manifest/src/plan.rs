@@ -637,13 +637,15 @@ pub fn plan(manifest: &Manifest, installed: &[InstalledProduct], env: &Environme
     )
     .entered();
     let inventory = Inventory::new(installed);
+    let keys: Vec<String> = manifest.products.iter().map(product_key).collect();
     let mut items: Vec<PlanItem> = manifest
         .products
         .iter()
+        .zip(&keys)
         .enumerate()
-        .map(|(index, product)| decide(index, product, &inventory, env))
+        .map(|(index, (product, key))| decide(index, product, key, &inventory, env))
         .collect();
-    supersede(&manifest.products, &mut items);
+    supersede(&keys, &mut items);
     let mut order: Vec<usize> = items
         .iter()
         .enumerate()
@@ -752,9 +754,11 @@ fn blockers(product: &Product, env: &Environment) -> Vec<Reason> {
     reasons
 }
 
+/// `key` is the product's [`product_key`].
 fn decide(
     index: usize,
     product: &Product,
+    key: &str,
     inventory: &Inventory<'_>,
     env: &Environment,
 ) -> PlanItem {
@@ -785,7 +789,7 @@ fn decide(
     }
     if reasons.is_empty() {
         if let Some(percent) = product.rollout_percent {
-            let bucket = rollout_bucket(&env.machine_id, &product_key(product), &product.version);
+            let bucket = rollout_bucket(&env.machine_id, key, &product.version);
             if bucket >= percent {
                 reasons.push(Reason::Rollout { percent, bucket });
             }
@@ -820,21 +824,21 @@ fn decide(
 }
 
 /// Keeps one offer per product: the highest version, the first listed
-/// among equals.
-fn supersede(products: &[Product], items: &mut [PlanItem]) {
-    let mut best: HashMap<String, usize> = HashMap::new();
-    for (position, (product, item)) in products.iter().zip(items.iter()).enumerate() {
+/// among equals. `keys` are the items' [`product_key`]s.
+fn supersede(keys: &[String], items: &mut [PlanItem]) {
+    let mut best: HashMap<&str, usize> = HashMap::new();
+    for (position, (key, item)) in keys.iter().zip(items.iter()).enumerate() {
         if !item.action.is_offered() {
             continue;
         }
-        let slot = best.entry(product_key(product)).or_insert(position);
+        let slot = best.entry(key).or_insert(position);
         let current = items.get(*slot).map(|current| &current.version);
         if current.is_some_and(|current| item.version > *current) {
             *slot = position;
         }
     }
-    for (position, product) in products.iter().enumerate() {
-        let Some(&winner) = best.get(&product_key(product)) else {
+    for (position, key) in keys.iter().enumerate() {
+        let Some(&winner) = best.get(key.as_str()) else {
             continue;
         };
         if winner == position {
