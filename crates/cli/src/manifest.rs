@@ -19,7 +19,9 @@ use crate::demo::{
     MANIFEST_XML, OLKIT_SAMPLE_MSI,
 };
 use crate::output::{self, file_name, plural, CliError, CliResult};
-use crate::trust::{read_limited, read_trusted, ManifestJson, TrustArgs, TrustError, Trusted};
+use crate::trust::{
+    read_limited, read_trusted, ManifestJson, TrustArgs, TrustError, Trusted, JSON_INPUT_LIMIT,
+};
 
 /// The verbs of `olkit manifest`.
 #[derive(Debug, Subcommand)]
@@ -529,10 +531,6 @@ pub(crate) struct PlanArgs {
     #[arg(long)]
     json: bool,
 }
-
-/// An inventory of 10,000 products is about 2 MB; 16 MiB leaves room
-/// without letting a runaway file exhaust memory.
-const JSON_INPUT_LIMIT: usize = 16 << 20;
 
 /// Why `olkit manifest plan` stopped, with the position for JSON errors.
 /// Boxed where returned: it is large, and only made once.

@@ -22,6 +22,11 @@ use crate::output::{self, CliError};
 /// comments); anything far larger is not one.
 const SMALL_FILE_LIMIT: usize = 64 << 10;
 
+/// The JSON inputs of planning (installed products, the machine): an
+/// inventory of 10,000 products is about 2 MB; 16 MiB leaves room without
+/// letting a runaway file exhaust memory.
+pub(crate) const JSON_INPUT_LIMIT: usize = 16 << 20;
+
 /// The trust options of every command that reads a manifest.
 #[derive(Debug, Args)]
 #[command(group(

@@ -16,7 +16,9 @@ use serde::Serialize;
 use super::http::{self, HttpArgs, HttpOptions};
 use super::state::{self, State};
 use crate::output::{self, CliError, CliResult};
-use crate::trust::{read_limited, read_trusted, ManifestJson, TrustArgs, TrustError, Trusted};
+use crate::trust::{
+    read_limited, read_trusted, ManifestJson, TrustArgs, TrustError, Trusted, JSON_INPUT_LIMIT,
+};
 
 pub(crate) const CHECK_LONG_ABOUT: &str = "\
 What is new for this machine: the list an updater shows.
@@ -66,9 +68,6 @@ On failure, with --json: {\"error\": {\"source\", \"message\"}}.
 Exit codes: 0 checked (also when nothing is new), 1 the manifest could not
 be fetched or was refused, or an input is invalid (nothing written), 2
 usage error.";
-
-/// An installed-products list of 10,000 products is about 2 MB.
-const JSON_INPUT_LIMIT: usize = 16 << 20;
 
 /// A `.minisig` file is a few hundred bytes.
 const SIGNATURE_LIMIT: u64 = 64 << 10;
