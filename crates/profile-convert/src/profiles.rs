@@ -705,20 +705,8 @@ fn build(keys: Vec<MergedKey>, options: &ReadOptions) -> Result<ProfileSet, Erro
         };
         let (root_key, kind, below) = match place {
             Place::OutlookKey { root } => {
-                let default = key
-                    .values
-                    .iter()
-                    .flatten()
-                    .find(|(n, _, _)| eq(n, "DefaultProfile"));
-                if let Some((name, line, value)) = default {
-                    if let Some(text) = value_text(value) {
-                        let at = ValueRef {
-                            key: key.path.clone(),
-                            name: name.clone(),
-                            line: *line,
-                        };
-                        defaults.push((user_index, fold(&root), text, at));
-                    }
+                if let Some((at, Some(text))) = default_profile(&key) {
+                    defaults.push((user_index, fold(&root), text, at));
                 }
                 continue;
             }
@@ -742,18 +730,9 @@ fn build(keys: Vec<MergedKey>, options: &ReadOptions) -> Result<ProfileSet, Erro
         let Some((profile_name, below_profile)) = below.split_first() else {
             // The Profiles key itself: the legacy root keeps DefaultProfile here.
             if kind == RootKind::Legacy {
-                let default = key
-                    .values
-                    .into_iter()
-                    .flatten()
-                    .find(|(n, _, _)| eq(n, "DefaultProfile"));
-                if let Some((name, line, value)) = default {
-                    root.default_profile = value_text(&value);
-                    root.default_profile_at = Some(ValueRef {
-                        key: key.path.clone(),
-                        name,
-                        line,
-                    });
+                if let Some((at, text)) = default_profile(&key) {
+                    root.default_profile = text;
+                    root.default_profile_at = Some(at);
                 }
             }
             continue;
@@ -875,6 +854,21 @@ fn build(keys: Vec<MergedKey>, options: &ReadOptions) -> Result<ProfileSet, Erro
         }
     }
     Ok(set)
+}
+
+/// A key's DefaultProfile value: where it is, and its text when it has one.
+fn default_profile(key: &MergedKey) -> Option<(ValueRef, Option<String>)> {
+    let (name, line, value) = key
+        .values
+        .iter()
+        .flatten()
+        .find(|(n, _, _)| eq(n, "DefaultProfile"))?;
+    let at = ValueRef {
+        key: key.path.clone(),
+        name: name.clone(),
+        line: *line,
+    };
+    Some((at, value_text(value)))
 }
 
 /// The text of a value: a `REG_SZ`, or a `REG_BINARY` holding UTF-16LE
