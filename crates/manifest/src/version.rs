@@ -294,11 +294,7 @@ impl<'a> Parser<'a> {
     }
 
     fn peek(&self) -> Option<u8> {
-        if self.pos < self.end {
-            self.bytes.get(self.pos).copied()
-        } else {
-            None
-        }
+        self.peek_at(0)
     }
 
     fn peek_at(&self, ahead: usize) -> Option<u8> {
