@@ -264,6 +264,16 @@ fn save(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     std::fs::write(path, bytes).map_err(|e| CliError::io(path, e))
 }
 
+/// The manifest as messages name it: a URL without its credentials, or
+/// the path as given.
+fn shown_source(manifest: &str) -> String {
+    if http::is_url(manifest) {
+        http::shown_url(manifest)
+    } else {
+        manifest.to_owned()
+    }
+}
+
 /// Reads (or fetches) `manifest` and its signature and verifies them as
 /// `trust` says. A signature URL in `trust.sig` is fetched too, and
 /// `trust.sig` then names the fetched copy.
@@ -318,11 +328,7 @@ pub(crate) fn load_manifest(
     } else {
         PathBuf::from(manifest)
     };
-    let source = if remote {
-        http::shown_url(manifest)
-    } else {
-        manifest.to_owned()
-    };
+    let source = shown_source(manifest);
     let mut trusted = read_trusted(&path, trust).map_err(|e| match e {
         TrustError::Manifest { error, .. } if remote => {
             CliError::io(Path::new(&source), io::Error::other(error))
@@ -483,11 +489,7 @@ pub(crate) fn fail_json(json: bool, manifest: &str, error: CliError) -> CliResul
     if json {
         let doc = FailureJson {
             error: ErrorJson {
-                source: if http::is_url(manifest) {
-                    http::shown_url(manifest)
-                } else {
-                    manifest.to_owned()
-                },
+                source: shown_source(manifest),
                 message: error.to_string(),
             },
         };
