@@ -183,14 +183,11 @@ impl Prop {
 
 impl fmt::Debug for Prop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut s = f.debug_struct("Prop");
-        s.field("name", &self.name).field("line", &self.line);
-        if self.is_secret() {
-            s.field("raw", &Redacted(self.raw.data().len()));
-        } else {
-            s.field("raw", &self.raw);
-        }
-        s.finish()
+        f.debug_struct("Prop")
+            .field("name", &self.name)
+            .field("line", &self.line)
+            .field("raw", &DebugRaw(&self.raw, self.is_secret()))
+            .finish()
     }
 }
 
@@ -249,22 +246,25 @@ impl NamedValue {
 
 impl fmt::Debug for NamedValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut s = f.debug_struct("NamedValue");
-        s.field("name", &self.name).field("line", &self.line);
-        if self.is_secret() {
-            s.field("raw", &Redacted(self.raw.data().len()));
-        } else {
-            s.field("raw", &self.raw);
-        }
-        s.finish()
+        f.debug_struct("NamedValue")
+            .field("name", &self.name)
+            .field("line", &self.line)
+            .field("raw", &DebugRaw(&self.raw, self.is_secret()))
+            .finish()
     }
 }
 
-struct Redacted(usize);
+/// A value's data as `Debug` shows it: a secret's (`true`) only by its size.
+struct DebugRaw<'a>(&'a Value, bool);
 
-impl fmt::Debug for Redacted {
+impl fmt::Debug for DebugRaw<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<secret, {} bytes>", self.0)
+        let DebugRaw(raw, secret) = *self;
+        if secret {
+            write!(f, "<secret, {} bytes>", raw.data().len())
+        } else {
+            fmt::Debug::fmt(raw, f)
+        }
     }
 }
 
