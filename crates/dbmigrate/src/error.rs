@@ -1,6 +1,6 @@
 //! The crate's error type.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Why a database could not be examined or migrated. When [`crate::migrate`]
 /// returns one of these, the database file is as it was: the failures that
@@ -128,6 +128,29 @@ impl Error {
             }
             Error::Io { source, .. } => source.kind() == std::io::ErrorKind::StorageFull,
             _ => false,
+        }
+    }
+}
+
+/// A failure met before its context is known: SQLite's, which
+/// [`BareError::context`] wraps with the database and what was being done,
+/// or the engine's own (a cancel, say), which passes as it is.
+pub(crate) enum BareError {
+    Sqlite(rusqlite::Error),
+    Engine(Error),
+}
+
+impl From<rusqlite::Error> for BareError {
+    fn from(e: rusqlite::Error) -> Self {
+        BareError::Sqlite(e)
+    }
+}
+
+impl BareError {
+    pub(crate) fn context(self, path: &Path, what: impl Into<String>) -> Error {
+        match self {
+            BareError::Sqlite(e) => Error::sqlite(path, what, e),
+            BareError::Engine(e) => e,
         }
     }
 }

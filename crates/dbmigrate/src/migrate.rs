@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::detect::{classify, database_size, read_header, State};
+use crate::error::BareError;
 use crate::files::{self, Lock, Scheduled};
 use crate::progress::{Control, Phase, Progress, Reporter};
 use crate::set::{quote_name, Copy, MigrationSet, Step, TransformContext};
@@ -599,7 +600,7 @@ fn build_step(
     );
     let finish = format!("{}\n{pragmas}\nCOMMIT;", step.finish);
     db = run_statement(db, &finish, reporter)
-        .map_err(|e| e.context(target, "building indexes".into()))?;
+        .map_err(|e| e.context(target, "building indexes"))?;
 
     reporter.enter(Phase::Verify, None)?;
     let level = options.verify;
@@ -655,30 +656,15 @@ fn run_statement(
     db: Connection,
     sql: &str,
     reporter: &mut Reporter<'_>,
-) -> Result<Connection, StatementError> {
+) -> Result<Connection, BareError> {
     let interrupt = db.get_interrupt_handle();
     let (db, result) = reporter
         .run_ticking(std::slice::from_ref(&interrupt), move || {
             let result = db.execute_batch(sql);
             (db, result)
         })
-        .map_err(StatementError::Engine)?;
-    result.map(|()| db).map_err(StatementError::Sqlite)
-}
-
-/// A failed [`run_statement`], before the context is known.
-enum StatementError {
-    Sqlite(rusqlite::Error),
-    Engine(Error),
-}
-
-impl StatementError {
-    fn context(self, path: &Path, what: String) -> Error {
-        match self {
-            StatementError::Sqlite(e) => Error::sqlite(path, what, e),
-            StatementError::Engine(e) => e,
-        }
-    }
+        .map_err(BareError::Engine)?;
+    result.map(|()| db).map_err(BareError::Sqlite)
 }
 
 fn count(db: &Connection, sql: &str) -> rusqlite::Result<u64> {

@@ -23,6 +23,7 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use sha2::{Digest, Sha256};
 
 use super::mapping::{flags, parse_sender};
+use crate::error::BareError;
 use crate::{Error, Transform, TransformContext};
 
 /// Values longer than this are hashed and copied in chunks.
@@ -384,7 +385,8 @@ fn write_rows(
         .target()
         .path()
         .map_or_else(|| ctx.source_path().to_path_buf(), Into::into);
-    let sql = |e| Error::sqlite(&target_path, format!("writing table {}", spec.table), e);
+    let what = format!("writing table {}", spec.table);
+    let sql = |e| Error::sqlite(&target_path, &what, e);
     loop {
         let batch = match receiver.recv_timeout(TICK) {
             Ok(batch) => batch,
@@ -433,10 +435,8 @@ fn write_rows(
             let Content::Streamed { sha256, size } = &row.content else {
                 continue;
             };
-            let blob = stream_blob(ctx, spec, row.id, sha256, *size).map_err(|e| match e {
-                StreamError::Sqlite(e) => sql(e),
-                StreamError::Engine(e) => e,
-            })?;
+            let blob = stream_blob(ctx, spec, row.id, sha256, *size)
+                .map_err(|e| e.context(&target_path, &what))?;
             let mut insert = ctx.target().prepare_cached(spec.insert).map_err(sql)?;
             insert_row(&mut insert, row, Some(blob)).map_err(sql)?;
             drop(insert);
@@ -462,17 +462,6 @@ fn insert_row(
     Ok(())
 }
 
-enum StreamError {
-    Sqlite(rusqlite::Error),
-    Engine(Error),
-}
-
-impl From<rusqlite::Error> for StreamError {
-    fn from(e: rusqlite::Error) -> Self {
-        StreamError::Sqlite(e)
-    }
-}
-
 /// The blob id of a long value: the one already stored with its hash, or
 /// a new one copied chunk by chunk from `old.<table>.<content>` of row `id`.
 fn stream_blob(
@@ -481,7 +470,7 @@ fn stream_blob(
     id: i64,
     sha256: &[u8; 32],
     size: usize,
-) -> Result<i64, StreamError> {
+) -> Result<i64, BareError> {
     let blob_id = {
         let db = ctx.target();
         let found = db
@@ -507,7 +496,7 @@ fn stream_blob(
             if from.len() != size {
                 // The old database changed under the step: it is locked, so
                 // this is damage.
-                return Err(StreamError::Engine(Error::Data {
+                return Err(BareError::Engine(Error::Data {
                     from: ctx.from_format(),
                     table: spec.table.to_owned(),
                     row: id,
@@ -523,7 +512,7 @@ fn stream_blob(
                 offset += n;
             }
         }
-        ctx.advance(0).map_err(StreamError::Engine)?;
+        ctx.advance(0).map_err(BareError::Engine)?;
     }
     Ok(blob_id)
 }
