@@ -578,6 +578,15 @@ fn print_listing(out: &mut impl Write, l: &ListJson) -> io::Result<()> {
     Ok(())
 }
 
+/// `  services:` over a list, or `  services: none`.
+fn heading(out: &mut impl Write, name: &str, empty: bool) -> io::Result<()> {
+    if empty {
+        writeln!(out, "  {name}: none")
+    } else {
+        writeln!(out, "  {name}:")
+    }
+}
+
 fn print_profile(out: &mut impl Write, p: &ProfileJson) -> io::Result<()> {
     let default = if p.is_default { " (default)" } else { "" };
     let name = p.name.as_deref().map_or_else(
@@ -591,11 +600,7 @@ fn print_profile(out: &mut impl Write, p: &ProfileJson) -> io::Result<()> {
     if let Some(key) = &p.key {
         writeln!(out, "  key {}", Field(key))?;
     }
-    if p.services.is_empty() {
-        writeln!(out, "  services: none")?;
-    } else {
-        writeln!(out, "  services:")?;
-    }
+    heading(out, "services", p.services.is_empty())?;
     for s in &p.services {
         writeln!(
             out,
@@ -606,11 +611,7 @@ fn print_profile(out: &mut impl Write, p: &ProfileJson) -> io::Result<()> {
             plural(s.providers.len(), "provider", "providers")
         )?;
     }
-    if p.accounts.is_empty() {
-        writeln!(out, "  accounts: none")?;
-    } else {
-        writeln!(out, "  accounts:")?;
-    }
+    heading(out, "accounts", p.accounts.is_empty())?;
     for a in &p.accounts {
         writeln!(
             out,
@@ -623,11 +624,7 @@ fn print_profile(out: &mut impl Write, p: &ProfileJson) -> io::Result<()> {
             quoted(a.user.as_deref())
         )?;
     }
-    if p.issues.is_empty() {
-        writeln!(out, "  issues: none")?;
-    } else {
-        writeln!(out, "  issues:")?;
-    }
+    heading(out, "issues", p.issues.is_empty())?;
     for issue in &p.issues {
         writeln!(out, "    - {}", Field(&issue.message))?;
     }
