@@ -490,4 +490,10 @@ impl rules::Recognize {
             || name_matches(&self.service_dlls, dll)
             || provider_dlls.any(|d| name_matches(&self.provider_dlls, Some(d)))
     }
+
+    /// Whether a service's display name is one KOC gives it (any name when
+    /// the rules list none), not one the user chose.
+    pub(crate) fn is_default_display_name(&self, name: &str) -> bool {
+        self.display_names.is_empty() || name_matches(&self.display_names, Some(name))
+    }
 }

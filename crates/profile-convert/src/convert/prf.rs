@@ -287,17 +287,9 @@ pub(super) fn convert(
             .as_deref()
             .and_then(|d| expand(d, &profile, &role_value))
         {
-            let current = prf
+            let default = prf
                 .get(&service.settings, "DisplayName")
-                .map(str::to_string);
-            let default = current.as_deref().is_some_and(|c| {
-                rules.koc.display_names.is_empty()
-                    || rules
-                        .koc
-                        .display_names
-                        .iter()
-                        .any(|d| d.eq_ignore_ascii_case(c.trim()))
-            });
+                .is_some_and(|current| rules.koc.is_default_display_name(current));
             if default {
                 set(
                     &mut prf,

@@ -279,15 +279,10 @@ fn service_edits(
                 .filter(|p| is_string(p.tag.ty))
                 .collect();
             for prop in names {
-                let current = prop.text();
-                let default = rules.koc.display_names.is_empty()
-                    || current.as_deref().is_some_and(|c| {
-                        rules
-                            .koc
-                            .display_names
-                            .iter()
-                            .any(|d| d.eq_ignore_ascii_case(c.trim()))
-                    });
+                let default = match prop.text() {
+                    Some(current) => rules.koc.is_default_display_name(&current),
+                    None => rules.koc.display_names.is_empty(),
+                };
                 if default {
                     set_prop(edits, section, prop.tag, &display, true);
                 }
