@@ -702,6 +702,18 @@ struct PlanJson<'a> {
     plan: &'a Plan,
 }
 
+impl<'a> PlanJson<'a> {
+    fn new(file: &Path, setup: &'a Setup, plan: &'a Plan) -> Self {
+        PlanJson {
+            file: output::path_text(file),
+            server_version: setup.server_version.as_deref(),
+            converted_profiles: plan.converted_count(),
+            blocked_profiles: plan.blocked_count(),
+            plan,
+        }
+    }
+}
+
 fn plan_verb(args: &PlanArgs) -> Result<(), Failure> {
     let bytes = read(&args.file)?;
     check_kind(&args.file, &bytes)?;
@@ -711,13 +723,7 @@ fn plan_verb(args: &PlanArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::input(&args.file, e))?;
     let mut out = output::stdout();
     if args.json {
-        let doc = PlanJson {
-            file: output::path_text(&args.file),
-            server_version: setup.server_version.as_deref(),
-            converted_profiles: plan.converted_count(),
-            blocked_profiles: plan.blocked_count(),
-            plan: &plan,
-        };
+        let doc = PlanJson::new(&args.file, &setup, &plan);
         output::write_json(&mut out, &doc)?;
         return Ok(());
     }
@@ -856,13 +862,7 @@ fn convert_verb(args: &ConvertArgs) -> Result<(), Failure> {
             out_bytes: conversion.converted.len(),
             undo: output::path_text(&args.undo),
             undo_bytes: conversion.undo.len(),
-            plan: PlanJson {
-                file: output::path_text(&args.file),
-                server_version: setup.server_version.as_deref(),
-                converted_profiles: plan.converted_count(),
-                blocked_profiles: plan.blocked_count(),
-                plan,
-            },
+            plan: PlanJson::new(&args.file, &setup, plan),
         };
         output::write_json(&mut out, &doc)?;
         return Ok(());
