@@ -236,10 +236,7 @@ impl PrfFile {
     /// The value of `key` in the first section called `section`: the first
     /// such key, names compared without regard to case.
     pub fn get(&self, section: &str, key: &str) -> Option<&str> {
-        self.entries(section)
-            .into_iter()
-            .find(|e| same_name(e.key, key))
-            .map(|e| e.value)
+        self.entry(section, key).map(|e| e.value)
     }
 
     /// The entry of `key` in `section`, with its line.
