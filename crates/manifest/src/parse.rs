@@ -204,22 +204,23 @@ pub fn parse_with_notes(bytes: &[u8], limits: &Limits) -> Result<(Manifest, Vec<
 
 /// The document as UTF-8, without byte order mark; true when it was UTF-16.
 fn decode(bytes: &[u8]) -> Result<(String, bool)> {
-    let utf16_le = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[b'<', 0, b'?', 0]);
-    let utf16_be = bytes.starts_with(&[0xFE, 0xFF]) || bytes.starts_with(&[0, b'<', 0, b'?']);
-    if utf16_le || utf16_be {
-        let body = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-            bytes.get(2..).unwrap_or_default()
-        } else {
-            bytes
-        };
+    // UTF-16 by its byte order mark (left out of the body), or by `<?`
+    // spelled in UTF-16 without one; true for little-endian.
+    let utf16 = match bytes {
+        [0xFF, 0xFE, body @ ..] => Some((body, true)),
+        [0xFE, 0xFF, body @ ..] => Some((body, false)),
+        [b'<', 0, b'?', 0, ..] => Some((bytes, true)),
+        [0, b'<', 0, b'?', ..] => Some((bytes, false)),
+        _ => None,
+    };
+    if let Some((body, utf16_le)) = utf16 {
         let units = body.chunks(2).map(|pair| match (pair, utf16_le) {
             ([a, b], true) => Ok(u16::from_le_bytes([*a, *b])),
             ([a, b], false) => Ok(u16::from_be_bytes([*a, *b])),
             _ => Err(()),
         });
         let mut text = String::with_capacity(body.len() / 2);
-        let mut decoded = char::decode_utf16(units.clone().map_while(|u| u.ok()));
-        for c in decoded.by_ref() {
+        for c in char::decode_utf16(units.map_while(|u| u.ok())) {
             match c {
                 Ok(c) => text.push(c),
                 Err(e) => {
