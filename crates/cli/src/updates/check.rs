@@ -509,16 +509,12 @@ pub(crate) fn run(mut args: CheckArgs) -> CliResult {
 fn check(args: &mut CheckArgs) -> CliResult {
     let options = args.http.options()?;
     // Every input is read before anything is fetched or written.
-    let previous = match &args.state {
-        Some(path) => state::read(path)?,
-        None => None,
-    };
+    let stored = state::last_serial(args.state.as_deref())?;
     let installed = match &args.installed {
         Some(path) => installed_products(path)?,
         None => Vec::new(),
     };
     let env = args.env.environment()?;
-    let stored = previous.as_ref().and_then(|s| s.last_serial);
     args.trust.last_serial = args.trust.last_serial.max(stored);
 
     let loaded = load_manifest(&args.manifest, &mut args.trust, &options)?;

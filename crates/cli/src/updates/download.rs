@@ -133,11 +133,7 @@ pub(crate) fn run(mut args: DownloadArgs) -> CliResult {
 fn download(args: &mut DownloadArgs) -> Result<bool, CliError> {
     let options = args.http.options()?;
     // Every input is read before anything is fetched or written.
-    let previous = match &args.state {
-        Some(path) => state::read(path)?,
-        None => None,
-    };
-    let stored = previous.as_ref().and_then(|s| s.last_serial);
+    let stored = state::last_serial(args.state.as_deref())?;
     args.trust.last_serial = args.trust.last_serial.max(stored);
     let machine = match (&args.installed, args.all_offered) {
         (Some(path), true) => Some((installed_products(path)?, args.env.environment()?)),

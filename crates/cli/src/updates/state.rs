@@ -52,6 +52,15 @@ pub(crate) fn read(path: &Path) -> Result<Option<State>, CliError> {
     })
 }
 
+/// The last accepted serial of the state file `path`, when one is given
+/// and holds one.
+pub(crate) fn last_serial(path: Option<&Path>) -> Result<Option<u64>, CliError> {
+    Ok(match path {
+        Some(path) => read(path)?.and_then(|s| s.last_serial),
+        None => None,
+    })
+}
+
 /// Writes `state` to `path` atomically: a temporary file in the same
 /// directory, synced, then renamed over `path`.
 pub(crate) fn write(path: &Path, state: &State) -> Result<(), CliError> {
