@@ -15,7 +15,7 @@ use rusqlite::{Connection, OpenFlags};
 use crate::detect::{classify, database_size, read_header, State};
 use crate::error::BareError;
 use crate::files::{self, Lock, Scheduled};
-use crate::progress::{Control, Phase, Progress, Reporter};
+use crate::progress::{join, Control, Phase, Progress, Reporter};
 use crate::set::{quote_name, Copy, MigrationSet, Step, TransformContext};
 use crate::Error;
 
@@ -599,8 +599,7 @@ fn build_step(
         step.from + 1
     );
     let finish = format!("{}\n{pragmas}\nCOMMIT;", step.finish);
-    db = run_statement(db, &finish, reporter)
-        .map_err(|e| e.context(target, "building indexes"))?;
+    db = run_statement(db, &finish, reporter).map_err(|e| e.context(target, "building indexes"))?;
 
     reporter.enter(Phase::Verify, None)?;
     let level = options.verify;
@@ -670,14 +669,6 @@ fn run_statement(
 fn count(db: &Connection, sql: &str) -> rusqlite::Result<u64> {
     let n: i64 = db.query_row(sql, [], |r| r.get(0))?;
     Ok(u64::try_from(n).unwrap_or(0))
-}
-
-/// A scoped thread's result; its panic goes on unwinding here.
-fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    match handle.join() {
-        Ok(value) => value,
-        Err(payload) => std::panic::resume_unwind(payload),
-    }
 }
 
 /// Foreign keys, row counts, rules (the integrity check runs beside it).

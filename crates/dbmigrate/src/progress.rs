@@ -210,11 +210,16 @@ impl<'a> Reporter<'a> {
                     }
                 }
             }
-            match worker.join() {
-                Ok(result) => (result, cancelled),
-                Err(payload) => std::panic::resume_unwind(payload),
-            }
+            (join(worker), cancelled)
         })
+    }
+}
+
+/// A scoped thread's result; its panic goes on unwinding here.
+pub(crate) fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    match handle.join() {
+        Ok(value) => value,
+        Err(payload) => std::panic::resume_unwind(payload),
     }
 }
 
