@@ -123,8 +123,9 @@ fn localized(out: &mut String, name: &str, texts: &[LocalizedText]) {
     }
 }
 
-/// Escapes markup characters, and carriage returns and tabs as character
-/// references so that the XML end-of-line normalization keeps them.
+/// Escapes markup characters, and carriage returns as character
+/// references so that the XML end-of-line normalization keeps them (tabs
+/// in element text survive parsing as they are).
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
