@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::check::{installed_products, load_manifest, update_list, write_human, EnvArgs};
 use super::download::{
-    download_all, package_source, Base, Job, Messages, PackageJson, Source, Status,
+    download_all, package_source, part_path, Base, Job, Messages, PackageJson, Source, Status,
 };
 use super::http::{HttpOptions, DEFAULT_TIMEOUT};
 use super::install::{build_argv, command_line, Ui};
@@ -216,7 +216,7 @@ fn demo_package(
                 ));
             }
             let target = downloads.join(&job.name);
-            if downloads.join(format!("{}.part", job.name)).exists() {
+            if part_path(&downloads, &job.name).exists() {
                 return Err(demo_error(&target, "a .part was left beside it"));
             }
             // As `olkit updates install-command` does: verified again,

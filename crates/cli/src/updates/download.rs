@@ -584,7 +584,8 @@ pub(crate) fn download_all(
     Ok(results)
 }
 
-fn part_path(dir: &Path, name: &str) -> PathBuf {
+/// Where the package `name` is written until it is verified.
+pub(crate) fn part_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.part"))
 }
 
