@@ -4,6 +4,14 @@
 
 use std::path::{Path, PathBuf};
 
+/// `tests/fuzz-corpus/<target>/` of the crate whose test includes this
+/// file (`env!` expands there): the kept inputs of fuzz target `target`.
+pub(crate) fn corpus_dir(target: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz-corpus")
+        .join(target)
+}
+
 /// The files in `dir`, sorted; dot files (`.gitattributes`, which keeps
 /// the inputs' bytes as they are) are left out. At least one is required.
 pub(crate) fn corpus(dir: &Path) -> Vec<PathBuf> {

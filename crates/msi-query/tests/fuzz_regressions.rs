@@ -709,14 +709,9 @@ mod fuzz_corpus;
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
+    use std::path::PathBuf;
 
-    /// The kept inputs of `target` (`tests/fuzz-corpus/<target>/`).
-    fn corpus_dir(target: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fuzz-corpus")
-            .join(target)
-    }
+    use super::fuzz_corpus::corpus_dir;
 
     fn corpus(target: &str) -> Vec<PathBuf> {
         super::fuzz_corpus::corpus(&corpus_dir(target))
