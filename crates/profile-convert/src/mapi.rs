@@ -778,16 +778,20 @@ fn utf16z_text(data: &[u8]) -> Result<String, String> {
             data.len()
         ));
     }
-    let units: Vec<u16> = data
-        .chunks_exact(2)
-        .filter_map(|c| <[u8; 2]>::try_from(c).ok().map(u16::from_le_bytes))
-        .collect();
+    let units: Vec<u16> = utf16le_units(data).collect();
     match units.split_last() {
         Some((0, text)) if !text.contains(&0) => String::from_utf16(text)
             .map_err(|_| "UTF-16 text holds an unpaired surrogate".to_string()),
         Some((0, _)) => Err("UTF-16 text holds a NUL before its end".to_string()),
         _ => Err("UTF-16 text does not end in a NUL".to_string()),
     }
+}
+
+/// The UTF-16LE code units of `bytes` (a trailing odd byte is not one).
+pub(crate) fn utf16le_units(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
+    bytes
+        .chunks_exact(2)
+        .filter_map(|c| <[u8; 2]>::try_from(c).ok().map(u16::from_le_bytes))
 }
 
 fn nul_terminated(bytes: &[u8]) -> Vec<u8> {

@@ -13,7 +13,7 @@ use std::fmt;
 
 use olkit_regfile::{ParseOptions, RegFile, RegType, Value};
 
-use crate::mapi::{MapiValue, PropTag, PropType};
+use crate::mapi::{utf16le_units, MapiValue, PropTag, PropType};
 use crate::{Error, Uid};
 
 /// The profiles of every user in an export.
@@ -273,16 +273,7 @@ pub(crate) fn utf16z_text(bytes: &[u8]) -> Option<String> {
     if !bytes.len().is_multiple_of(2) {
         return None;
     }
-    let units: Vec<u16> = bytes
-        .chunks_exact(2)
-        .map(|p| {
-            u16::from_le_bytes([
-                p.first().copied().unwrap_or(0),
-                p.get(1).copied().unwrap_or(0),
-            ])
-        })
-        .take_while(|&u| u != 0)
-        .collect();
+    let units: Vec<u16> = utf16le_units(bytes).take_while(|&u| u != 0).collect();
     Some(String::from_utf16_lossy(&units))
 }
 

@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 
 pub use rules::{Rules, BUILTIN_RULES};
 
+use crate::mapi::utf16le_units;
 use crate::Error;
 
 /// What the caller's probe says about a profile's Kerio MailServer.
@@ -331,16 +332,7 @@ impl Plan {
 /// Whether the bytes are a `.reg` export (by its header) rather than a `.prf`.
 fn is_reg(bytes: &[u8]) -> bool {
     let text: String = if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        let units: Vec<u16> = rest
-            .chunks_exact(2)
-            .take(40)
-            .map(|p| {
-                u16::from_le_bytes([
-                    p.first().copied().unwrap_or(0),
-                    p.get(1).copied().unwrap_or(0),
-                ])
-            })
-            .collect();
+        let units: Vec<u16> = utf16le_units(rest).take(40).collect();
         String::from_utf16_lossy(&units)
     } else {
         let rest = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);

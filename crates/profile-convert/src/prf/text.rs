@@ -6,7 +6,7 @@
 //! are found at exact byte offsets whatever the encoding; only the key,
 //! value and section-name slices are decoded to text.
 
-use crate::mapi::{string_to_windows_1252, windows_1252_to_string};
+use crate::mapi::{string_to_windows_1252, utf16le_units, windows_1252_to_string};
 
 /// The character encoding of a `.prf` file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,13 +55,7 @@ impl PrfEncoding {
     /// The code units of `bytes` (a trailing odd byte of UTF-16 is not a unit).
     pub(crate) fn units(self, bytes: &[u8]) -> Vec<u16> {
         match self {
-            PrfEncoding::Utf16Le => bytes
-                .chunks_exact(2)
-                .map(|pair| match pair {
-                    [lo, hi] => u16::from_le_bytes([*lo, *hi]),
-                    _ => 0,
-                })
-                .collect(),
+            PrfEncoding::Utf16Le => utf16le_units(bytes).collect(),
             _ => bytes.iter().map(|&b| u16::from(b)).collect(),
         }
     }
