@@ -107,16 +107,12 @@ pub fn detect_with(
         },
         Err(e) => return Err(e),
     };
-    let marker = options
-        .scheduled_marker
-        .clone()
-        .unwrap_or_else(|| files::default_marker_path(path));
     Ok(Status {
         path: path.to_path_buf(),
         state,
         size_bytes,
         space_needed_bytes: crate::space_needed(size_bytes, options.space_margin),
-        scheduled: files::read_marker(&marker),
+        scheduled: files::read_marker(&options.marker_path(path)),
         leftovers: files::leftovers(path),
     })
 }

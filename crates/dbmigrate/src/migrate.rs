@@ -55,6 +55,15 @@ impl Default for MigrateOptions<'_> {
     }
 }
 
+impl MigrateOptions<'_> {
+    /// The "scheduled" marker of the database at `db`.
+    pub(crate) fn marker_path(&self, db: &Path) -> PathBuf {
+        self.scheduled_marker
+            .clone()
+            .unwrap_or_else(|| files::default_marker_path(db))
+    }
+}
+
 impl std::fmt::Debug for MigrateOptions<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MigrateOptions")
@@ -209,10 +218,7 @@ pub fn migrate(
     let span = tracing::info_span!("migrate", path = %path.display(), set = set.name());
     let _entered = span.enter();
     let mut reporter = Reporter::new(progress, options.progress_every);
-    let marker = options
-        .scheduled_marker
-        .clone()
-        .unwrap_or_else(|| files::default_marker_path(path));
+    let marker = options.marker_path(path);
 
     let old_bytes = database_size(path)?;
     // Another application's database, or a newer format, is refused before
