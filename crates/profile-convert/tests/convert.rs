@@ -16,8 +16,8 @@ use std::path::PathBuf;
 
 use olkit_profile_convert::{
     convert, plan, ChangeAction, Conversion, ConvertOptions, Error, ExportKind, MapiValue, Plan,
-    PrfFile, ProfileOutcome, ProfileScope, ProfileSet, PropTag, Rules, ServerQuery, ServerStatus,
-    UserScope, Values,
+    PrfFile, ProfileOutcome, ProfilePlan, ProfileScope, ProfileSet, PropTag, Rules, ServerQuery,
+    ServerStatus, UserScope, Values,
 };
 use olkit_regfile::{RegFile, Value};
 use profile_fixtures::*;
@@ -67,6 +67,11 @@ fn run(bytes: &[u8], probe: &mut dyn FnMut(&ServerQuery<'_>) -> ServerStatus) ->
         UserScope::All,
         probe,
     )
+}
+
+/// The plan of the profile called `name`.
+fn profile_plan<'a>(plan: &'a Plan, name: &str) -> &'a ProfilePlan {
+    plan.profiles.iter().find(|p| p.profile == name).unwrap()
 }
 
 /// The file's lines as text (UTF-16LE with BOM, CRLF), numbered from 1.
@@ -190,7 +195,7 @@ fn koc_profile_converts_exactly_as_the_rules_say() {
     assert_eq!(plan.kind, ExportKind::Reg);
     assert_eq!(plan.converted_count(), 1);
     assert_eq!(plan.blocked_count(), 0);
-    let kerio = plan.profiles.iter().find(|p| p.profile == "Kerio").unwrap();
+    let kerio = profile_plan(plan, "Kerio");
     assert_eq!(
         kerio.outcome,
         ProfileOutcome::Converted {
@@ -198,11 +203,7 @@ fn koc_profile_converts_exactly_as_the_rules_say() {
         }
     );
     assert!(kerio.finish_later.is_empty());
-    let outlook = plan
-        .profiles
-        .iter()
-        .find(|p| p.profile == "Outlook")
-        .unwrap();
+    let outlook = profile_plan(plan, "Outlook");
     assert_eq!(outlook.outcome, ProfileOutcome::NoKoc);
 
     // The plan names exactly the expected values.
@@ -442,12 +443,7 @@ fn scopes_choose_profiles_and_users() {
     let original = fixture("two-users-both-roots.reg");
     let all = run(&original, &mut unreachable);
     assert_eq!(all.plan.converted_count(), 1);
-    let work = all
-        .plan
-        .profiles
-        .iter()
-        .find(|p| p.profile == "Work")
-        .unwrap();
+    let work = profile_plan(&all.plan, "Work");
     assert_eq!(work.user, format!(r"HKEY_USERS\{SID_A}"));
 
     let rules = Rules::builtin();
@@ -465,12 +461,7 @@ fn scopes_choose_profiles_and_users() {
         );
         assert!(done.plan.is_empty(), "{users:?}");
         assert_eq!(done.converted, original);
-        let work = done
-            .plan
-            .profiles
-            .iter()
-            .find(|p| p.profile == "Work")
-            .unwrap();
+        let work = profile_plan(&done.plan, "Work");
         assert_eq!(work.outcome, ProfileOutcome::OutOfScope);
     }
     let done = run_with(
@@ -508,12 +499,7 @@ fn scopes_choose_profiles_and_users() {
         &mut unreachable,
     );
     assert_eq!(done.plan.converted_count(), 1);
-    let outlook = done
-        .plan
-        .profiles
-        .iter()
-        .find(|p| p.profile == "Outlook")
-        .unwrap();
+    let outlook = profile_plan(&done.plan, "Outlook");
     assert_eq!(outlook.outcome, ProfileOutcome::OutOfScope);
 }
 
@@ -540,12 +526,7 @@ fn converting_twice_changes_nothing_and_says_already_koff() {
     let done = run(&example, &mut unreachable);
     assert!(done.plan.is_empty());
     assert_eq!(done.converted, example);
-    let kerio = done
-        .plan
-        .profiles
-        .iter()
-        .find(|p| p.profile == "Kerio")
-        .unwrap();
+    let kerio = profile_plan(&done.plan, "Kerio");
     assert_eq!(kerio.outcome, ProfileOutcome::AlreadyKoff);
 }
 
