@@ -3,7 +3,7 @@
 //! `Range: bytes=N-` (or ignores it when told), can cut the connection
 //! after K bytes of a body, and records the Range header of every request.
 //! The package is the real example .msi (built by wixl), its digest taken
-//! by `sha256sum`; signatures are made by `minisign` with a key made here.
+//! by `sha256sum`; signatures are made by `minisign` (trust_support's Keys).
 
 #![allow(
     clippy::unwrap_used,
@@ -13,6 +13,8 @@
 )]
 
 mod common;
+#[path = "../../manifest/tests/trust_support/mod.rs"]
+mod trust_support;
 
 use std::collections::HashMap;
 use std::fs;
@@ -24,6 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use common::olkit;
+use trust_support::Keys;
 
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -405,26 +408,9 @@ fn a_signed_manifest_from_the_server_with_a_relative_package_url() {
         manifest_xml("pkg/olkit-sample.msi", &sha, bytes.len()),
     )
     .unwrap();
-    let (public, secret) = (dir.path().join("test.pub"), dir.path().join("test.key"));
-    let status = Command::new("minisign")
-        .args(["-G", "-W", "-p"])
-        .arg(&public)
-        .arg("-s")
-        .arg(&secret)
-        .output()
-        .unwrap()
-        .status;
-    assert!(status.success());
-    let status = Command::new("minisign")
-        .args(["-S", "-s"])
-        .arg(&secret)
-        .arg("-m")
-        .arg(&manifest)
-        .output()
-        .unwrap()
-        .status;
-    assert!(status.success());
-    let signature = fs::read(dir.path().join("manifest.xml.minisig")).unwrap();
+    let keys = Keys::generate();
+    let public = keys.public_path();
+    let signature = keys.sign_file(&manifest, false);
     let xml = fs::read(&manifest).unwrap();
     server.put("/updates/manifest.xml", &xml);
     server.put("/updates/manifest.xml.minisig", &signature);
