@@ -12,9 +12,8 @@ mod common;
 mod trust_support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::{olkit, utf16, write};
+use common::{olkit, sha256sum, utf16, write};
 use trust_support::Keys;
 
 fn examples() -> PathBuf {
@@ -29,18 +28,6 @@ fn copy_profiles(dir: &Path) {
         dir.join("outlook-profiles.reg"),
     )
     .unwrap();
-}
-
-/// The first field `sha256sum` prints for `path`.
-fn sha256sum(path: &Path) -> String {
-    let out = Command::new("sha256sum").arg(path).output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned()
 }
 
 #[test]

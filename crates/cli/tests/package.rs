@@ -13,22 +13,10 @@ mod common;
 mod trust_support;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{olkit, write};
+use common::{olkit, tool_hex, write};
 use tempfile::TempDir;
 use trust_support::Keys;
-
-fn tool_hex(tool: &str, path: &str) -> String {
-    let out = Command::new(tool).arg(path).output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned()
-}
 
 /// A package, a manifest describing it (signed as MANIFEST.minisig) and
 /// the key pair.

@@ -21,11 +21,10 @@ use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use common::olkit;
+use common::{olkit, sha256sum};
 use trust_support::Keys;
 
 fn example(name: &str) -> PathBuf {
@@ -36,13 +35,6 @@ fn example(name: &str) -> PathBuf {
 
 fn package() -> Vec<u8> {
     fs::read(example("olkit-sample.msi")).unwrap()
-}
-
-/// The SHA-256 of `path` as `sha256sum` prints it.
-fn sha256sum(path: &Path) -> String {
-    let out = Command::new("sha256sum").arg(path).output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()[..64].to_owned()
 }
 
 /// What the server does, changeable between runs.
@@ -210,7 +202,7 @@ fn manifest_xml(url: &str, sha256: &str, size: usize) -> String {
 /// at `url`.
 fn setup(url: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let sha = sha256sum(&example("olkit-sample.msi"));
+    let sha = sha256sum(example("olkit-sample.msi"));
     let manifest = dir.path().join("manifest.xml");
     fs::write(&manifest, manifest_xml(url, &sha, package().len())).unwrap();
     let out = dir.path().join("out");
@@ -401,7 +393,7 @@ fn a_signed_manifest_from_the_server_with_a_relative_package_url() {
     let server = Server::start();
     let bytes = package();
     let dir = tempfile::tempdir().unwrap();
-    let sha = sha256sum(&example("olkit-sample.msi"));
+    let sha = sha256sum(example("olkit-sample.msi"));
     let manifest = dir.path().join("manifest.xml");
     fs::write(
         &manifest,
@@ -479,7 +471,7 @@ fn a_manifest_file_with_a_relative_path_reads_the_local_file() {
         dir.path().join("pkg/olkit-sample.msi"),
     )
     .unwrap();
-    let sha = sha256sum(&example("olkit-sample.msi"));
+    let sha = sha256sum(example("olkit-sample.msi"));
     let manifest = dir.path().join("manifest.xml");
     fs::write(
         &manifest,
@@ -527,7 +519,7 @@ fn all_offered_downloads_what_the_plan_offers_and_nothing_else() {
     let bytes = package();
     server.put("/pkg/olkit-sample.msi", &bytes);
     server.put("/pkg/oxtender.msi", b"not asked for");
-    let sha = sha256sum(&example("olkit-sample.msi"));
+    let sha = sha256sum(example("olkit-sample.msi"));
     let one = manifest_xml(&server.url("/pkg/olkit-sample.msi"), &sha, bytes.len());
     // The OXtender version manifest-installed.json has: up to date.
     let other = format!(

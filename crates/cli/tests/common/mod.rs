@@ -2,6 +2,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -65,4 +66,22 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     let path = dir.join(name);
     std::fs::write(&path, bytes).expect("write test file");
     path.to_str().expect("UTF-8 temp path").to_string()
+}
+
+/// The digest `tool` (`sha256sum`, `md5sum`) prints for `path`: its first
+/// field, lowercase hexadecimal.
+pub fn tool_hex(tool: &str, path: impl AsRef<OsStr>) -> String {
+    let out = Command::new(tool).arg(path).output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// The SHA-256 of `path` as `sha256sum` prints it.
+pub fn sha256sum(path: impl AsRef<OsStr>) -> String {
+    tool_hex("sha256sum", path)
 }
