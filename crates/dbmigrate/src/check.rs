@@ -2,9 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::detect::{classify, read_header, State};
+use crate::detect::{classify, open_with_header, State};
 use crate::migrate::{foreign_key_problems, integrity_problems, level_name, table_rows};
-use crate::set::open_read_only;
 use crate::{Error, MigrationSet, TableRows, Verify};
 
 /// What [`check`] found.
@@ -36,36 +35,23 @@ impl CheckReport {
 /// foreign file is a report with problems.
 pub fn check(path: &Path, set: &MigrationSet, level: Verify) -> Result<CheckReport, Error> {
     crate::detect::database_size(path)?;
+    let (db, application_id, format) = match open_with_header(path)? {
+        Ok(opened) => opened,
+        Err(reason) => {
+            return Ok(CheckReport {
+                path: path.to_path_buf(),
+                problems: vec![format!("unreadable: {reason}")],
+                state: State::Unreadable { reason },
+                tables: Vec::new(),
+            })
+        }
+    };
     let mut report = CheckReport {
         path: path.to_path_buf(),
-        state: State::Unreadable {
-            reason: String::new(),
-        },
+        state: classify(set, application_id, format),
         problems: Vec::new(),
         tables: Vec::new(),
     };
-    let db = match open_read_only(path) {
-        Ok(db) => db,
-        Err(Error::Sqlite { source, .. }) => {
-            report.state = State::Unreadable {
-                reason: source.to_string(),
-            };
-            report.problems.push(format!("unreadable: {source}"));
-            return Ok(report);
-        }
-        Err(e) => return Err(e),
-    };
-    let (application_id, format) = match read_header(&db) {
-        Ok(header) => header,
-        Err(e) => {
-            report.state = State::Unreadable {
-                reason: e.to_string(),
-            };
-            report.problems.push(format!("unreadable: {e}"));
-            return Ok(report);
-        }
-    };
-    report.state = classify(set, application_id, format);
     match &report.state {
         State::NotOurs { application_id } => report.problems.push(format!(
             "not a {} database (application_id {application_id:#010x}, expected {:#010x})",

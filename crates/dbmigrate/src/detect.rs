@@ -95,17 +95,9 @@ pub fn detect_with(
     options: &MigrateOptions<'_>,
 ) -> Result<Status, Error> {
     let size_bytes = database_size(path)?;
-    let state = match open_read_only(path) {
-        Ok(db) => match read_header(&db) {
-            Ok((application_id, format)) => classify(set, application_id, format),
-            Err(e) => State::Unreadable {
-                reason: e.to_string(),
-            },
-        },
-        Err(Error::Sqlite { source, .. }) => State::Unreadable {
-            reason: source.to_string(),
-        },
-        Err(e) => return Err(e),
+    let state = match open_with_header(path)? {
+        Ok((_, application_id, format)) => classify(set, application_id, format),
+        Err(reason) => State::Unreadable { reason },
     };
     Ok(Status {
         path: path.to_path_buf(),
@@ -129,6 +121,23 @@ pub(crate) fn database_size(path: &Path) -> Result<u64, Error> {
     }
     let wal = std::fs::metadata(files::sibling(path, "-wal")).map_or(0, |m| m.len());
     Ok(meta.len() + wal)
+}
+
+/// Opens `path` read-only and reads its header (see [`read_header`]): the
+/// connection, `application_id` and `user_version`; or, as the inner
+/// error, what SQLite said of a file that is not a readable database.
+pub(crate) fn open_with_header(
+    path: &Path,
+) -> Result<Result<(Connection, i32, u32), String>, Error> {
+    let db = match open_read_only(path) {
+        Ok(db) => db,
+        Err(Error::Sqlite { source, .. }) => return Ok(Err(source.to_string())),
+        Err(e) => return Err(e),
+    };
+    Ok(match read_header(&db) {
+        Ok((application_id, format)) => Ok((db, application_id, format)),
+        Err(e) => Err(e.to_string()),
+    })
 }
 
 /// `application_id` and `user_version`, after making SQLite read the

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags};
 
-use crate::detect::{classify, database_size, read_header, State};
+use crate::detect::{classify, database_size, open_with_header, read_header, State};
 use crate::error::BareError;
 use crate::files::{self, Lock, Scheduled};
 use crate::progress::{join, Control, Phase, Progress, Reporter};
@@ -224,18 +224,14 @@ pub fn migrate(
     // Another application's database, or a newer format, is refused before
     // anything (even the lock file) is written beside it.
     let mut up_to_date = None;
-    if let Ok(db) = crate::set::open_read_only(path) {
-        if let Ok((application_id, format)) = read_header(&db) {
-            match classify(set, application_id, format) {
-                State::NotOurs { application_id } => {
-                    return Err(not_ours(path, set, application_id))
-                }
-                State::Newer { found, known } => return Err(newer(path, found, known)),
-                // Nothing to do, and no read-write open: the guard would
-                // fold the application's write-ahead log and leave WAL mode.
-                State::UpToDate { format } => up_to_date = Some(format),
-                _ => {}
-            }
+    if let Ok(Ok((_db, application_id, format))) = open_with_header(path) {
+        match classify(set, application_id, format) {
+            State::NotOurs { application_id } => return Err(not_ours(path, set, application_id)),
+            State::Newer { found, known } => return Err(newer(path, found, known)),
+            // Nothing to do, and no read-write open: the guard would
+            // fold the application's write-ahead log and leave WAL mode.
+            State::UpToDate { format } => up_to_date = Some(format),
+            _ => {}
         }
     }
     let _lock = Lock::acquire(path)?;
