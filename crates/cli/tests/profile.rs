@@ -422,13 +422,7 @@ fn unreadable_input_fails_with_code_1() {
 #[test]
 fn list_warns_about_skipped_lines() {
     let dir = tempfile::tempdir().unwrap();
-    let mut text = String::from_utf16(
-        &fs::read(fixture("kerio-one-user.reg")).unwrap()[2..]
-            .chunks_exact(2)
-            .map(|p| u16::from_le_bytes([p[0], p[1]]))
-            .collect::<Vec<_>>(),
-    )
-    .unwrap();
+    let mut text = decode(&fs::read(fixture("kerio-one-user.reg")).unwrap());
     text.push_str("\r\n[HKEY_CURRENT_USER\\Software\\olkit]\r\n\"bad\"=hex:zz\r\n");
     let path = common::write(dir.path(), "skipped.reg", &common::utf16(&text));
     let run = olkit(&["profile", "list", "--json", &path]).ok();
