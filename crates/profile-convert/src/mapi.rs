@@ -622,31 +622,34 @@ impl fmt::Display for MapiValue {
             MapiValue::String8(bytes) => write!(f, "{:?}", windows_1252_to_string(bytes)),
             MapiValue::Unicode(text) => write!(f, "{text:?}"),
             MapiValue::SysTime(t) => write!(f, "filetime 0x{t:016x}"),
-            MapiValue::Clsid(bytes) => write_hex(f, bytes),
-            MapiValue::Binary(bytes) => write_hex(f, bytes),
+            MapiValue::Clsid(bytes) => write!(f, "{}", Hex(bytes)),
+            MapiValue::Binary(bytes) => write!(f, "{}", Hex(bytes)),
             MapiValue::MultiLong(items) => write_list(f, items, |f, n| write!(f, "{n}")),
             MapiValue::MultiString8(items) => write_list(f, items, |f, i| {
                 write!(f, "{:?}", windows_1252_to_string(i))
             }),
             MapiValue::MultiUnicode(items) => write_list(f, items, |f, i| write!(f, "{i:?}")),
-            MapiValue::MultiBinary(items) => write_list(f, items, |f, i| write_hex(f, i)),
-            MapiValue::Other { ty, bytes } => {
-                write!(f, "{ty} ")?;
-                write_hex(f, bytes)
-            }
+            MapiValue::MultiBinary(items) => write_list(f, items, |f, i| write!(f, "{}", Hex(i))),
+            MapiValue::Other { ty, bytes } => write!(f, "{ty} {}", Hex(bytes)),
             MapiValue::Secret(secret) => write!(f, "{secret}"),
         }
     }
 }
 
-fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
-    if bytes.is_empty() {
-        return f.write_str("(empty)");
+/// Bytes as lowercase hex digits, `(empty)` for none: how data without a
+/// text form is shown.
+pub(crate) struct Hex<'a>(pub(crate) &'a [u8]);
+
+impl fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("(empty)");
+        }
+        for byte in self.0 {
+            write!(f, "{byte:02x}")?;
+        }
+        Ok(())
     }
-    for byte in bytes {
-        write!(f, "{byte:02x}")?;
-    }
-    Ok(())
 }
 
 fn write_list<T>(

@@ -11,7 +11,7 @@ use super::{
     Conversion, ConvertOptions, ExportKind, Plan, ProfileOutcome, ProfilePlan, ServerQuery,
     Verdict, SECRET_TEXT,
 };
-use crate::mapi::{string_to_windows_1252, utf16z, MapiValue, PropTag, PropType, Spelling};
+use crate::mapi::{string_to_windows_1252, utf16z, Hex, MapiValue, PropTag, PropType, Spelling};
 use crate::profiles::{fold, NamedValue, Profile, Prop, Section, Values};
 use crate::{Error, ProfileSet, Service};
 
@@ -64,7 +64,7 @@ fn shown_prop(tag: PropTag, protected: bool, value: &Value) -> String {
     }
     match MapiValue::decode(tag, value) {
         Ok(decoded) => decoded.to_string(),
-        Err(_) => hex(value.data()),
+        Err(_) => Hex(value.data()).to_string(),
     }
 }
 
@@ -83,14 +83,7 @@ fn shown_named(name: &str, value: &Value) -> String {
         RegType::DWORD => named.dword().map(|n| format!("0x{n:08x}")),
         _ => None,
     }
-    .unwrap_or_else(|| hex(value.data()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    if bytes.is_empty() {
-        return "(empty)".to_string();
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    .unwrap_or_else(|| Hex(value.data()).to_string())
 }
 
 /// The MAPI value a rule's text gives for a property type; `None` when the
