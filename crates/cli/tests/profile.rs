@@ -156,13 +156,17 @@ fn outcomes(plan: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-fn outcome_of<'a>(plan: &'a Value, profile: &str) -> &'a Value {
-    plan["profiles"]
-        .as_array()
+/// The element of the array `list` whose `key` is `value`.
+fn find<'a>(list: &'a Value, key: &str, value: &str) -> &'a Value {
+    list.as_array()
         .unwrap()
         .iter()
-        .find(|p| p["profile"] == profile)
-        .unwrap_or_else(|| panic!("no profile {profile:?} in {plan:#}"))
+        .find(|e| e[key] == value)
+        .unwrap_or_else(|| panic!("no {key} {value:?} in {list:#}"))
+}
+
+fn outcome_of<'a>(plan: &'a Value, profile: &str) -> &'a Value {
+    find(&plan["profiles"], "profile", profile)
 }
 
 // -- list
@@ -232,21 +236,11 @@ fn list_shows_users_roots_services_and_accounts() {
     let kerio = &json["profiles"][0];
     assert_eq!(kerio["name"], "Kerio");
     assert_eq!(kerio["is_default"], true);
-    let koc = kerio["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "KERIO_KOC")
-        .expect("the KOC service");
+    let koc = find(&kerio["services"], "name", "KERIO_KOC");
     assert_eq!(koc["dll"], "koc.dll");
     assert_eq!(koc["display_name"], "Kerio Outlook Connector");
     assert_eq!(koc["uid"], "6e1c2a0b9f3d4e8aa1b2c3d4e5f60718");
-    let imap = kerio["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["class"] == "imap")
-        .expect("the IMAP account");
+    let imap = find(&kerio["accounts"], "class", "imap");
     assert_eq!(imap["name"], "Home IMAP");
     assert_eq!(imap["server"], "imap.example.org");
     assert_eq!(imap["user"], "jane");
