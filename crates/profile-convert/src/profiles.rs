@@ -207,7 +207,7 @@ pub struct NamedValue {
 impl NamedValue {
     /// Whether the name marks a secret (`*Password*`, any case).
     pub fn is_secret(&self) -> bool {
-        self.name.to_ascii_lowercase().contains("password")
+        crate::prf::is_secret_key(&self.name)
     }
 
     /// The text: a `REG_SZ`, or a `REG_BINARY` holding UTF-16LE text up to

@@ -7,7 +7,7 @@
 use std::fmt;
 
 use crate::mapi::{PropTag, PropType};
-use crate::prf::PrfFile;
+use crate::prf::{is_secret_key, PrfFile};
 use crate::Error;
 
 /// The built-in rules (`rules/koc-to-koff.ini`): our best knowledge of the
@@ -406,7 +406,7 @@ impl Rules {
             let Some(name) = strip_prefix_ci(entry.key, "Set.") else {
                 return Err(unknown_key(&entry, "KOFF Account"));
             };
-            if name.is_empty() || name.to_ascii_lowercase().contains("password") {
+            if name.is_empty() || is_secret_key(name) {
                 return Err(bad(
                     entry.line,
                     "an account value to set needs a name, and passwords are never set",

@@ -85,7 +85,8 @@ impl PrfEntry<'_> {
     }
 }
 
-/// Keys naming passwords: their values are carried, never shown.
+/// Keys (and registry value names) naming passwords, any case: their
+/// values are carried, never shown or set.
 pub(crate) fn is_secret_key(key: &str) -> bool {
     key.to_ascii_lowercase().contains("password")
 }
