@@ -126,12 +126,7 @@ fn a_hostile_bundle_is_refused_and_leaves_nothing() {
         zip.to_str().unwrap(),
         out.to_str().unwrap(),
     ]);
-    assert_eq!(run.code, Some(1));
-    assert!(
-        run.stderr.contains("collides with \"Setup.msi\""),
-        "{}",
-        run.stderr
-    );
+    run.fails(1, "collides with \"Setup.msi\"");
     assert_eq!(listing(dir.path()), ["case.zip", "slip.zip"]);
 }
 
@@ -146,13 +141,11 @@ fn an_existing_destination_and_bad_usage_are_refused() {
         zip.to_str().unwrap(),
         dir.path().to_str().unwrap(),
     ]);
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains("exists already"), "{}", run.stderr);
+    run.fails(1, "exists already");
     assert_eq!(
         olkit(&["bundle", "extract", zip.to_str().unwrap()]).code,
         Some(2)
     );
     let run = olkit(&["bundle", "extract", "/no/such.zip", "/tmp/olkit-never"]);
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains("/no/such.zip"), "{}", run.stderr);
+    run.fails(1, "/no/such.zip");
 }

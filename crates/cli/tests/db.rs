@@ -274,8 +274,7 @@ fn migrate_leaves_what_is_not_a_koc_cache_untouched() {
     sqlite3(&newer, "PRAGMA user_version = 3");
     let before = fs::read(&newer).unwrap();
     let run = olkit(&["db", "migrate", arg(&newer)]);
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert!(run.stderr.contains("format 3 is newer"), "{}", run.stderr);
+    run.fails(1, "format 3 is newer");
     assert_eq!(fs::read(&newer).unwrap(), before);
 
     let run = olkit(&["db", "migrate", arg(&dir.path().join("missing.db"))]);

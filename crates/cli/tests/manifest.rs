@@ -98,8 +98,7 @@ fn expiry_and_rollback_are_refused() {
         "--at",
         "2024-05-01T00:00:00Z",
     ]);
-    assert_eq!(expired.code, Some(1));
-    assert!(expired.stderr.contains("expired"), "{}", expired.stderr);
+    expired.fails(1, "expired");
     let rollback = olkit(&[
         "manifest",
         "check",
@@ -124,12 +123,7 @@ fn legacy_manifest_needs_allow_unsigned_and_is_warned_about() {
     // Neither a key nor --allow-unsigned: a usage error naming both (the
     // rule `olkit package verify` and `olkit manifest plan` share).
     let refused = olkit(&["manifest", "check", &file]);
-    assert_eq!(refused.code, Some(2));
-    assert!(
-        refused.stderr.contains("--pubkey") && refused.stderr.contains("--allow-unsigned"),
-        "{}",
-        refused.stderr
-    );
+    refused.fails(2, "--pubkey").fails(2, "--allow-unsigned");
     // A key but no signature: refused, with the way out.
     let keys = Keys::generate();
     let pubkey = keys.public_path();
@@ -140,12 +134,7 @@ fn legacy_manifest_needs_allow_unsigned_and_is_warned_about() {
         "--pubkey",
         pubkey.to_str().unwrap(),
     ]);
-    assert_eq!(refused.code, Some(1));
-    assert!(
-        refused.stderr.contains("not signed") && refused.stderr.contains("--allow-unsigned"),
-        "{}",
-        refused.stderr
-    );
+    refused.fails(1, "not signed").fails(1, "--allow-unsigned");
     let json = olkit(&["manifest", "check", &file, "--allow-unsigned", "--json"])
         .ok()
         .json();
@@ -414,8 +403,7 @@ fn plan_json_is_the_plan_and_the_serial_to_store() {
     // A rollback is refused like `check` refuses it; the same serial is not.
     s.plan(&["--last-serial", "42"]).ok();
     let run = s.plan(&["--last-serial", "43", "--json"]);
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains("rollback"), "{}", run.stderr);
+    run.fails(1, "rollback");
     assert_eq!(run.json()["error"]["file"], s.manifest.as_str());
 }
 
@@ -433,8 +421,7 @@ fn plan_refuses_unsigned_changed_and_expired_manifests() {
     s.plan(&[]).ok();
 
     let run = s.plan(&["--at", "2099-01-02T00:00:00Z"]);
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains("expired"), "{}", run.stderr);
+    run.fails(1, "expired");
 
     std::fs::remove_file(format!("{}.minisig", s.manifest)).unwrap();
     let run = s.plan(&[]);

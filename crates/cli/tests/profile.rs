@@ -578,8 +578,7 @@ fn bad_rules_fail_with_code_1_and_the_line() {
         format!("{builtin}\n[No Such Section]\nKey=1\n").as_bytes(),
     );
     let run = olkit(&["profile", "plan", "--rules", &bad, arg(&path)]);
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains("bad.ini"), "{}", run.stderr);
+    run.fails(1, "bad.ini");
     assert!(
         run.stderr.contains(&format!("line {line}")),
         "{}",
@@ -606,8 +605,7 @@ fn bad_rules_fail_with_code_1_and_the_line() {
         arg(&dir.path().join("none.ini")),
         arg(&path),
     ]);
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains("none.ini"), "{}", run.stderr);
+    run.fails(1, "none.ini");
 }
 
 // -- convert
@@ -807,8 +805,7 @@ fn convert_fails_with_code_1_when_it_cannot_write() {
         "--undo",
         arg(&nowhere.join("undo.reg")),
     ]);
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains("no-such-dir"), "{}", run.stderr);
+    run.fails(1, "no-such-dir");
     assert!(!dir.path().join("new.reg").exists(), "NEW without its UNDO");
 }
 

@@ -269,8 +269,7 @@ fn a_signed_manifest_from_a_url_lists_the_updates_and_a_replayed_older_one_is_re
     let mut args = check_args(&old_url, &public);
     args.extend(["--state", &state_arg]);
     let run = olkit(&args);
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert!(run.stderr.contains("2025060101"), "{}", run.stderr);
+    run.fails(1, "2025060101");
     assert!(run.stdout.is_empty());
     assert_eq!(fs::read(&state).unwrap(), before);
     // Without the state file the same manifest is accepted: the state did it.
@@ -308,8 +307,7 @@ fn unsigned_expired_and_tampered_manifests_are_refused() {
     // Unsigned: refused with keys, accepted with --allow-unsigned.
     let url = server.url("/unsigned.xml");
     let run = olkit(&check_args(&url, &public));
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains("not signed"), "{}", run.stderr);
+    run.fails(1, "not signed");
     assert!(run.stderr.contains("--allow-unsigned"), "{}", run.stderr);
     let run = olkit(&["updates", "check", &url, "--allow-unsigned", "--json"]).ok();
     let doc = run.json();
@@ -321,8 +319,7 @@ fn unsigned_expired_and_tampered_manifests_are_refused() {
     // Expired: refused, even though the signature is good.
     let url = server.url("/expired.xml");
     let run = olkit(&check_args(&url, &public));
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains("expired"), "{}", run.stderr);
+    run.fails(1, "expired");
     assert!(run.stderr.contains(&url), "{}", run.stderr);
     // ... but not when checked as of a time before the expiry.
     let mut args = check_args(&url, &public);
@@ -377,8 +374,7 @@ fn an_unreachable_server_is_a_clear_error_and_changes_nothing() {
     let started = Instant::now();
     let run = olkit(&args);
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains(&url), "{}", run.stderr);
+    run.fails(1, &url);
     assert!(run.stderr.contains("cannot fetch"), "{}", run.stderr);
     assert!(run.stdout.is_empty());
     assert_eq!(fs::read(&state).unwrap(), old_state);
@@ -418,8 +414,7 @@ fn basic_and_bearer_credentials_reach_the_server_and_are_never_shown() {
 
     // Without credentials: 401, said with a hint.
     let run = olkit(&check_args(&url, &public));
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains("401"), "{}", run.stderr);
+    run.fails(1, "401");
     assert!(run.stderr.contains("authentication"), "{}", run.stderr);
 
     // Basic, the password from the environment: the header arrives, on
@@ -459,8 +454,7 @@ fn basic_and_bearer_credentials_reach_the_server_and_are_never_shown() {
     let mut args = check_args(&url, &public);
     args.extend(["--user", "admin", "--password", "wrong-SECRET", "--json"]);
     let run = olkit(&args);
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains("401"), "{}", run.stderr);
+    run.fails(1, "401");
     assert!(run.stderr.contains("not accepted"), "{}", run.stderr);
     let stdout = run.text();
     assert!(!run.stderr.contains("SECRET") && !stdout.contains("SECRET"));
@@ -473,12 +467,7 @@ fn basic_and_bearer_credentials_reach_the_server_and_are_never_shown() {
         "OLKIT_TEST_UNSET_VARIABLE",
     ]);
     let run = olkit(&args);
-    assert_eq!(run.code, Some(1));
-    assert!(
-        run.stderr.contains("OLKIT_TEST_UNSET_VARIABLE is not set"),
-        "{}",
-        run.stderr
-    );
+    run.fails(1, "OLKIT_TEST_UNSET_VARIABLE is not set");
 
     // Bearer.
     let token = "tok-SECRET-123";
@@ -639,8 +628,7 @@ fn https_is_verified_against_the_ca_file() {
 
     // Without it the self-signed certificate does not verify.
     let run = olkit(&check_args(&url, &public));
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains(&url), "{}", run.stderr);
+    run.fails(1, &url);
     assert!(
         run.stderr.to_lowercase().contains("certificate"),
         "{}",
@@ -650,8 +638,7 @@ fn https_is_verified_against_the_ca_file() {
     let mut args = check_args(&url, &public);
     args.extend(["--ca-file", key.to_str().unwrap()]);
     let run = olkit(&args);
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains("no PEM certificate"), "{}", run.stderr);
+    run.fails(1, "no PEM certificate");
 }
 
 #[test]

@@ -271,8 +271,7 @@ fn a_cut_download_leaves_a_part_and_is_resumed_with_a_range_request() {
     let (_dir, manifest, out) = setup(&server.url("/pkg/olkit-sample.msi"));
 
     let run = download(&manifest, &out, &[]);
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert!(run.stderr.contains("Olkit Sample"), "{}", run.stderr);
+    run.fails(1, "Olkit Sample");
     assert!(run.stderr.contains("resume"), "{}", run.stderr);
     assert_eq!(names(&out), ["olkit-sample.msi.part"]);
     assert_eq!(
@@ -345,8 +344,7 @@ fn a_tampered_package_is_deleted_and_named() {
     server.put("/pkg/olkit-sample.msi", &bytes);
     let (_dir, manifest, out) = setup(&server.url("/pkg/olkit-sample.msi"));
     let run = download(&manifest, &out, &["--json"]);
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert!(run.stderr.contains("Olkit Sample"), "{}", run.stderr);
+    run.fails(1, "Olkit Sample");
     assert!(run.stderr.contains("SHA-256 mismatch"), "{}", run.stderr);
     let p = &run.json()["packages"][0];
     assert_eq!(p["status"], "failed");
@@ -358,16 +356,14 @@ fn a_tampered_package_is_deleted_and_named() {
     longer.extend_from_slice(b"appended");
     server.put("/pkg/olkit-sample.msi", &longer);
     let run = download(&manifest, &out, &[]);
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains("size mismatch"), "{}", run.stderr);
+    run.fails(1, "size mismatch");
     assert!(names(&out).is_empty(), "{:?}", names(&out));
 
     // Shorter, and the server says that is all (Content-Length): a size
     // failure too, not an interruption to resume.
     server.put("/pkg/olkit-sample.msi", &package()[..10_000]);
     let run = download(&manifest, &out, &[]);
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains("size mismatch"), "{}", run.stderr);
+    run.fails(1, "size mismatch");
     assert!(run.stderr.contains("10000 of 11264"), "{}", run.stderr);
     assert!(names(&out).is_empty(), "{:?}", names(&out));
 }
@@ -382,8 +378,7 @@ fn an_unreachable_server_writes_nothing() {
         .port();
     let (_dir, manifest, out) = setup(&format!("http://127.0.0.1:{port}/olkit-sample.msi"));
     let run = download(&manifest, &out, &[]);
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert!(run.stderr.contains("Olkit Sample"), "{}", run.stderr);
+    run.fails(1, "Olkit Sample");
     assert!(run.stderr.contains("127.0.0.1"), "{}", run.stderr);
     assert!(!out.exists() || names(&out).is_empty());
 }
@@ -450,8 +445,7 @@ fn a_signed_manifest_from_the_server_with_a_relative_package_url() {
         out2.to_str().unwrap(),
         "--json",
     ]);
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert!(run.stderr.contains("does not match"), "{}", run.stderr);
+    run.fails(1, "does not match");
     let doc = run.json();
     assert_eq!(doc["error"]["source"], url);
     assert!(doc["error"]["message"]
@@ -509,8 +503,7 @@ fn usage_errors_exit_2() {
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     // A product the manifest does not offer.
     let run = download(&manifest, &out, &["--product", "Nothing Such"]);
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert!(run.stderr.contains("Nothing Such"), "{}", run.stderr);
+    run.fails(1, "Nothing Such");
 }
 
 #[test]
@@ -578,8 +571,7 @@ fn the_state_file_refuses_a_replayed_manifest_and_stores_the_serial() {
     fs::write(&state, r#"{"last_serial": 8}"#).unwrap();
     fs::remove_dir_all(&out).unwrap();
     let run = download(&manifest, &out, &["--state", state.to_str().unwrap()]);
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert!(run.stderr.contains("rollback"), "{}", run.stderr);
+    run.fails(1, "rollback");
     assert!(!out.exists());
     assert_eq!(server.ranges("/pkg/olkit-sample.msi").len(), 1);
     assert_eq!(fs::read_to_string(&state).unwrap(), r#"{"last_serial": 8}"#);

@@ -27,6 +27,14 @@ impl Run {
         assert_eq!(self.code, Some(0), "stderr: {}", self.stderr);
         self
     }
+
+    /// Fails unless the run ended with exit code `code` and said `needle`
+    /// on standard error.
+    pub fn fails(&self, code: i32, needle: &str) -> &Run {
+        assert_eq!(self.code, Some(code), "stderr: {}", self.stderr);
+        assert!(self.stderr.contains(needle), "{}", self.stderr);
+        self
+    }
 }
 
 pub fn olkit(args: &[&str]) -> Run {
