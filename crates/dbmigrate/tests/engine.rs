@@ -253,8 +253,8 @@ fn write_wal_copy(data: &Data, dir: &Path, path: &Path) -> Connection {
         ))
         .unwrap();
     drop(writer);
-    // write_format1 opens its own connection; keep one open meanwhile, so
-    // that closing it does not checkpoint.
+    // The rows are written on a connection of their own; keep one open
+    // meanwhile, so that closing it does not checkpoint.
     let keeper = Connection::open(&source).unwrap();
     keeper
         .execute_batch("PRAGMA wal_autocheckpoint = 0; SELECT 1")
@@ -262,32 +262,7 @@ fn write_wal_copy(data: &Data, dir: &Path, path: &Path) -> Connection {
     {
         let db = Connection::open(&source).unwrap();
         db.execute_batch("PRAGMA wal_autocheckpoint = 0").unwrap();
-        let schema = format!("BEGIN; {}", toy::FORMAT_1_SCHEMA);
-        db.execute_batch(&schema).unwrap();
-        let mut item = db.prepare("INSERT INTO items VALUES (?1, ?2, ?3)").unwrap();
-        for i in &data.items {
-            item.execute(olkit_dbmigrate::rusqlite::params![
-                i.id,
-                i.name,
-                i.price_cents
-            ])
-            .unwrap();
-        }
-        let mut tag = db.prepare("INSERT INTO tags VALUES (?1, ?2, ?3)").unwrap();
-        for (id, item, text) in &data.tags {
-            tag.execute(olkit_dbmigrate::rusqlite::params![id, item, text])
-                .unwrap();
-        }
-        let mut outbox = db
-            .prepare("INSERT INTO outbox VALUES (?1, ?2, ?3)")
-            .unwrap();
-        for (id, payload, created) in &data.outbox {
-            outbox
-                .execute(olkit_dbmigrate::rusqlite::params![id, payload, created])
-                .unwrap();
-        }
-        drop((item, tag, outbox));
-        db.execute_batch("COMMIT").unwrap();
+        data.fill_format1(&db);
     }
     std::fs::copy(&source, path).unwrap();
     std::fs::copy(sibling(&source, "-wal"), sibling(path, "-wal")).unwrap();

@@ -409,7 +409,12 @@ pub mod toy {
 
         /// A new format-1 database at `path`.
         pub fn write_format1(&self, path: &Path) {
-            let db = Connection::open(path).unwrap();
+            self.fill_format1(&Connection::open(path).unwrap());
+        }
+
+        /// Writes this data in format 1 (pragmas, tables, rows) into the
+        /// empty database `db`, in one transaction.
+        pub fn fill_format1(&self, db: &Connection) {
             db.execute_batch(&format!(
                 "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1; BEGIN; {FORMAT_1_SCHEMA}"
             ))
@@ -420,7 +425,7 @@ pub mod toy {
                     item.execute(params![i.id, i.name, i.price_cents]).unwrap();
                 }
             }
-            self.write_common(&db);
+            self.write_common(db);
             db.execute_batch("COMMIT").unwrap();
         }
 
