@@ -30,6 +30,16 @@ fn copy_profiles(dir: &Path) {
     .unwrap();
 }
 
+/// `xml` as manifest.xml in `dir`, signed with a new key (manifest.xml.minisig
+/// beside it) whose public key is written as manifest.pub; the path and the key.
+fn signed_manifest(dir: &Path, xml: &str) -> (String, Keys) {
+    let manifest = write(dir, "manifest.xml", xml.as_bytes());
+    let keys = Keys::generate();
+    keys.sign_file(Path::new(&manifest), false);
+    write(dir, "manifest.pub", keys.public.as_bytes());
+    (manifest, keys)
+}
+
 #[test]
 fn demo_runs_on_the_built_in_examples() {
     let run = olkit(&["demo"]).ok();
@@ -177,10 +187,7 @@ fn demo_verifies_a_manifest_from_another_examples_directory() {
         .unwrap()
         .replace("olkit:serial=\"2025060101\"", "olkit:serial=\"2025060102\"");
     assert!(xml.contains("2025060102"));
-    let manifest = write(dir.path(), "manifest.xml", xml.as_bytes());
-    let keys = Keys::generate();
-    keys.sign_file(Path::new(&manifest), false);
-    write(dir.path(), "manifest.pub", keys.public.as_bytes());
+    let (manifest, keys) = signed_manifest(dir.path(), &xml);
     let examples_dir = dir.path().to_str().unwrap();
     let json = olkit(&["demo", "--json", "--examples", examples_dir])
         .ok()
@@ -464,10 +471,7 @@ fn demo_downloads_nothing_the_update_check_does_not_offer() {
         "<Name>Olkit Sample</Name>\n    <Version>1.0.0</Version>",
     );
     assert_ne!(older, xml);
-    let manifest = write(dir.path(), "manifest.xml", older.as_bytes());
-    let keys = Keys::generate();
-    keys.sign_file(Path::new(&manifest), false);
-    write(dir.path(), "manifest.pub", keys.public.as_bytes());
+    let (manifest, _keys) = signed_manifest(dir.path(), &older);
     let examples_dir = dir.path().to_str().unwrap();
 
     let json = olkit(&["demo", "--json", "--examples", examples_dir])
