@@ -36,6 +36,18 @@ fn python_zip(path: &Path, entries: &[(&str, &str)]) {
     );
 }
 
+/// `olkit bundle extract ZIP DIR` with `extra` arguments.
+fn extract(zip: &Path, dir: &Path, extra: &[&str]) -> common::Run {
+    let mut args = vec![
+        "bundle",
+        "extract",
+        zip.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    olkit(&args)
+}
+
 fn listing(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -58,13 +70,7 @@ fn a_bundle_is_extracted() {
         ],
     );
     let out = dir.path().join("out");
-    let run = olkit(&[
-        "bundle",
-        "extract",
-        zip.to_str().unwrap(),
-        out.to_str().unwrap(),
-    ])
-    .ok();
+    let run = extract(&zip, &out, &[]).ok();
     assert!(
         run.text()
             .starts_with("extracted 2 files and 1 directories, 14 bytes"),
@@ -81,15 +87,7 @@ fn a_bundle_is_extracted() {
     );
 
     let out2 = dir.path().join("out2");
-    let json = olkit(&[
-        "bundle",
-        "extract",
-        zip.to_str().unwrap(),
-        out2.to_str().unwrap(),
-        "--json",
-    ])
-    .ok()
-    .json();
+    let json = extract(&zip, &out2, &["--json"]).ok().json();
     assert_eq!(json["files"], 2);
     assert_eq!(json["bytes"], 14);
     assert_eq!(json["entries"][1]["path"], "docs/");
@@ -103,12 +101,7 @@ fn a_hostile_bundle_is_refused_and_leaves_nothing() {
     let zip = dir.path().join("slip.zip");
     python_zip(&zip, &[("fine.txt", "x"), ("../../evil.txt", "gotcha")]);
     let out = dir.path().join("out");
-    let run = olkit(&[
-        "bundle",
-        "extract",
-        zip.to_str().unwrap(),
-        out.to_str().unwrap(),
-    ]);
+    let run = extract(&zip, &out, &[]);
     assert_eq!(run.code, Some(1));
     assert!(run.stdout.is_empty());
     assert!(
@@ -120,12 +113,7 @@ fn a_hostile_bundle_is_refused_and_leaves_nothing() {
 
     let zip = dir.path().join("case.zip");
     python_zip(&zip, &[("Setup.msi", "a"), ("SETUP.msi", "b")]);
-    let run = olkit(&[
-        "bundle",
-        "extract",
-        zip.to_str().unwrap(),
-        out.to_str().unwrap(),
-    ]);
+    let run = extract(&zip, &out, &[]);
     run.fails(1, "collides with \"Setup.msi\"");
     assert_eq!(listing(dir.path()), ["case.zip", "slip.zip"]);
 }
@@ -135,12 +123,7 @@ fn an_existing_destination_and_bad_usage_are_refused() {
     let dir = TempDir::new().unwrap();
     let zip = dir.path().join("b.zip");
     python_zip(&zip, &[("a.txt", "a")]);
-    let run = olkit(&[
-        "bundle",
-        "extract",
-        zip.to_str().unwrap(),
-        dir.path().to_str().unwrap(),
-    ]);
+    let run = extract(&zip, dir.path(), &[]);
     run.fails(1, "exists already");
     assert_eq!(
         olkit(&["bundle", "extract", zip.to_str().unwrap()]).code,
