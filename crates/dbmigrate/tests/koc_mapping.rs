@@ -655,12 +655,7 @@ fn a_cache_that_cannot_migrate_is_rebuilt_with_its_pending_changes() {
         [],
     );
     let before = f.keep_copy();
-    let Format1 {
-        dir: _dir,
-        path,
-        db,
-    } = f;
-    db.close().unwrap();
+    let (_dir, path) = f.close();
     let outcome = migrate_path(&path);
     let Outcome::Rebuilt(rebuild) = outcome else {
         panic!("{outcome:?}")
@@ -701,12 +696,7 @@ fn a_read_error_in_the_reading_thread_ends_in_a_rebuild() {
         "INSERT INTO pending_changes VALUES (1, 5, 'flag', X'01', 10), (2, 6, 'move', NULL, 11)",
         [],
     );
-    let Format1 {
-        dir: _dir,
-        path,
-        db,
-    } = f;
-    db.close().unwrap();
+    let (_dir, path) = f.close();
     // The first overflow page of the long body (sqlite3's dbstat finds
     // it); counting rows never reads it, reading the body does.
     let output = std::process::Command::new("sqlite3")

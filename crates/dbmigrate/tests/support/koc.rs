@@ -97,11 +97,17 @@ impl Format1 {
         copy
     }
 
+    /// Closes the database: its directory (removed when dropped) and path.
+    pub fn close(self) -> (tempfile::TempDir, PathBuf) {
+        let Format1 { dir, path, db } = self;
+        db.close().unwrap();
+        (dir, path)
+    }
+
     /// Closes the database and migrates it; panics unless it is upgraded
     /// to format 2.
     pub fn migrate(self) -> Migrated {
-        let Format1 { dir, path, db } = self;
-        db.close().unwrap();
+        let (dir, path) = self.close();
         let outcome = migrate_path(&path);
         assert!(
             matches!(&outcome, Outcome::Upgraded(u) if u.from == 1 && u.to == 2),
