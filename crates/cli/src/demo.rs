@@ -654,24 +654,9 @@ pub(crate) fn split_lines(bytes: &[u8], encoding: Encoding) -> Vec<&[u8]> {
 
 /// A line as text for display, without its line break and byte order mark.
 fn decode(line: &[u8], encoding: Encoding) -> String {
-    let text = match encoding {
-        Encoding::Utf16Le => {
-            let units: Vec<u16> = line
-                .chunks_exact(2)
-                .map(|p| {
-                    u16::from_le_bytes([
-                        p.first().copied().unwrap_or(0),
-                        p.get(1).copied().unwrap_or(0),
-                    ])
-                })
-                .collect();
-            String::from_utf16_lossy(&units)
-        }
-        Encoding::Utf8 | Encoding::Utf8Bom => String::from_utf8_lossy(line).into_owned(),
-        // Latin-1 is Windows-1252 but for 0x80..0x9F: good enough to show a line.
-        Encoding::Windows1252 => line.iter().map(|&b| char::from(b)).collect(),
-    };
-    text.trim_start_matches('\u{feff}')
+    encoding
+        .decode_lossy(line)
+        .trim_start_matches('\u{feff}')
         .trim_end_matches(['\r', '\n'])
         .to_string()
 }

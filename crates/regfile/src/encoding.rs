@@ -29,6 +29,17 @@ impl Encoding {
         }
     }
 
+    /// `bytes` in this encoding as text, for display: what does not decode
+    /// becomes U+FFFD, and a trailing odd byte of UTF-16 is left out. A
+    /// byte order mark is kept (as U+FEFF).
+    pub fn decode_lossy(self, bytes: &[u8]) -> String {
+        match self {
+            Encoding::Utf16Le => String::from_utf16_lossy(&crate::value::le_units(bytes)),
+            Encoding::Utf8 | Encoding::Utf8Bom => String::from_utf8_lossy(bytes).into_owned(),
+            Encoding::Windows1252 => bytes.iter().map(|&b| cp1252_decode(b)).collect(),
+        }
+    }
+
     pub(crate) fn bom(self) -> &'static [u8] {
         match self {
             Encoding::Utf16Le => &[0xFF, 0xFE],
@@ -143,5 +154,22 @@ mod tests {
         let mut out = Vec::new();
         assert_eq!(Encoding::Utf16Le.encode("a€", &mut out), Ok(()));
         assert_eq!(out, [b'a', 0, 0xAC, 0x20]);
+    }
+
+    #[test]
+    fn decode_lossy_reads_each_encoding() {
+        let mut utf16 = Vec::new();
+        Encoding::Utf16Le
+            .encode("\u{feff}a€\r\n", &mut utf16)
+            .unwrap();
+        assert_eq!(Encoding::Utf16Le.decode_lossy(&utf16), "\u{feff}a€\r\n");
+        utf16.push(b'x');
+        assert_eq!(Encoding::Utf16Le.decode_lossy(&utf16), "\u{feff}a€\r\n");
+        assert_eq!(Encoding::Utf16Le.decode_lossy(&[0x00, 0xD8]), "\u{fffd}");
+        assert_eq!(Encoding::Utf8.decode_lossy(b"a\xff"), "a\u{fffd}");
+        assert_eq!(
+            Encoding::Windows1252.decode_lossy(&[b'a', 0x80, 0xE9]),
+            "a€é"
+        );
     }
 }
