@@ -19,12 +19,12 @@ use std::time::{Duration, Instant};
 
 use olkit_dbmigrate::rusqlite::Connection;
 use olkit_dbmigrate::{
-    check, detect, migrate, Control, Error, MigrateOptions, Outcome, Phase, State, TableRows,
-    Verify,
+    check, detect, migrate, Error, MigrateOptions, Outcome, Phase, State, TableRows, Verify,
 };
 use support::toy::{self, Data};
 use support::{
-    assert_unchanged, count, dir_names, go_on, names, open_ro, pragma_i64, sibling, snapshot,
+    assert_unchanged, count, dir_names, go_on, migrate_recording, names, open_ro, pragma_i64,
+    sibling, snapshot, Report,
 };
 
 fn upgraded(outcome: &Outcome) -> &olkit_dbmigrate::Upgrade {
@@ -672,47 +672,32 @@ fn a_rebuild_reports_progress_too() {
         ));
     }
     data.write_format2(&path);
-    let mut reports = Vec::new();
-    let started = Instant::now();
-    let outcome = migrate(&path, &set, &MigrateOptions::default(), &mut |p| {
-        reports.push((Instant::now(), p.phase));
-        Control::Continue
-    })
-    .unwrap();
-    let ended = Instant::now();
-    let Outcome::Rebuilt(rebuild) = outcome else {
+    let recorded = migrate_recording(&path, &set);
+    let Outcome::Rebuilt(rebuild) = &recorded.outcome else {
         panic!("expected a rebuild")
     };
     assert_eq!(
         rebuild.salvaged,
         table_rows(&[("outbox", data.outbox.len())])
     );
-    let rebuild_at = reports.iter().position(|r| r.1 == Phase::Rebuild).unwrap();
-    let mut times: Vec<Instant> = reports[rebuild_at..].iter().map(|r| r.0).collect();
-    times.push(ended);
+    let reports = &recorded.reports;
+    let rebuild_at = reports
+        .iter()
+        .position(|r| r.phase == Phase::Rebuild)
+        .unwrap();
+    let mut times: Vec<Instant> = reports[rebuild_at..].iter().map(|r| r.at).collect();
+    times.push(recorded.ended);
     let gap = times.windows(2).map(|w| w[1] - w[0]).max().unwrap();
     eprintln!(
         "rebuild: {} reports over {:?}, {} in the rebuild, longest gap there {gap:?}",
         reports.len(),
-        ended - started,
+        recorded.ended - recorded.started,
         reports.len() - rebuild_at
     );
     assert!(
         gap <= Duration::from_millis(100),
         "no report for {gap:?} during the rebuild"
     );
-}
-
-#[derive(Debug, Clone)]
-struct Report {
-    at: Instant,
-    phase: Phase,
-    table: Option<String>,
-    from: u32,
-    rows_done: u64,
-    rows_total: u64,
-    bytes_done: u64,
-    bytes_total: u64,
 }
 
 #[test]
@@ -723,29 +708,14 @@ fn progress_comes_in_phase_order_with_monotonic_rows_and_no_gap_over_100_ms() {
     let data = Data::generate(10, 120_000);
     data.write_format1(&path);
 
-    let mut reports: Vec<Report> = Vec::new();
-    let started = Instant::now();
-    let outcome = migrate(&path, &set, &MigrateOptions::default(), &mut |p| {
-        reports.push(Report {
-            at: Instant::now(),
-            phase: p.phase,
-            table: p.table.map(str::to_owned),
-            from: p.from_format,
-            rows_done: p.rows_done,
-            rows_total: p.rows_total,
-            bytes_done: p.bytes_done,
-            bytes_total: p.bytes_total,
-        });
-        Control::Continue
-    })
-    .unwrap();
-    let ended = Instant::now();
-    upgraded(&outcome);
+    let recorded = migrate_recording(&path, &set);
+    let reports = &recorded.reports;
+    upgraded(&recorded.outcome);
     data.assert_format3(&path);
 
     // Phases, in order, each entered once per step.
     let mut sequence: Vec<(Phase, Option<String>, u32)> = Vec::new();
-    for r in &reports {
+    for r in reports {
         let key = (r.phase, r.table.clone(), r.from);
         if sequence.last() != Some(&key) {
             sequence.push(key);
@@ -793,15 +763,7 @@ fn progress_comes_in_phase_order_with_monotonic_rows_and_no_gap_over_100_ms() {
     );
 
     // Gaps between reports (and from the start, and to the end).
-    let mut times = vec![started];
-    times.extend(reports.iter().map(|r| r.at));
-    times.push(ended);
-    let (gap, at) = times
-        .windows(2)
-        .enumerate()
-        .map(|(i, w)| (w[1] - w[0], i))
-        .max()
-        .unwrap();
+    let (gap, at) = recorded.longest_gap();
     let phase_at = |i: usize| {
         reports.get(i).map_or("start/end".to_owned(), |r| {
             format!("{:?} {:?}", r.phase, r.table)
@@ -810,7 +772,7 @@ fn progress_comes_in_phase_order_with_monotonic_rows_and_no_gap_over_100_ms() {
     eprintln!(
         "progress: {} reports over {:?}, longest gap {:?} (before report {}: {}), {} source rows per step",
         reports.len(),
-        ended - started,
+        recorded.ended - recorded.started,
         gap,
         at,
         phase_at(at),

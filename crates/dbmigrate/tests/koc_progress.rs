@@ -10,9 +10,12 @@
     clippy::print_stderr
 )]
 
-use std::time::{Duration, Instant};
+mod support;
 
-use olkit_dbmigrate::{koc, migrate, Control, MigrateOptions, Outcome, Phase};
+use std::time::Duration;
+
+use olkit_dbmigrate::{koc, Outcome, Phase};
+use support::{count, migrate_recording, open_ro};
 
 #[test]
 fn koc_upgrade_reports_at_least_every_100_ms() {
@@ -22,27 +25,9 @@ fn koc_upgrade_reports_at_least_every_100_ms() {
     // debug build, with long values (attachments of some 100 KB) among them.
     let stats = koc::Sample::sized(24_000_000).write_format1(&path).unwrap();
 
-    let mut reports: Vec<(Instant, Phase, Option<String>, u64, u64)> = Vec::new();
-    let started = Instant::now();
-    let outcome = migrate(
-        &path,
-        &koc::migration_set(),
-        &MigrateOptions::default(),
-        &mut |p| {
-            reports.push((
-                Instant::now(),
-                p.phase,
-                p.table.map(str::to_owned),
-                p.rows_done,
-                p.rows_total,
-            ));
-            Control::Continue
-        },
-    )
-    .unwrap();
-    let ended = Instant::now();
-    let Outcome::Upgraded(upgrade) = outcome else {
-        panic!("{outcome:?}")
+    let recorded = migrate_recording(&path, &koc::migration_set());
+    let Outcome::Upgraded(upgrade) = &recorded.outcome else {
+        panic!("{:?}", recorded.outcome)
     };
     assert_eq!(
         upgrade.rows,
@@ -50,13 +35,14 @@ fn koc_upgrade_reports_at_least_every_100_ms() {
             + stats.messages
             + stats.attachments
             + u64::from(stats.pending_changes)
-            + settings_rows(&path)
+            + count(&open_ro(&path), "settings")
     );
 
+    let reports = &recorded.reports;
     let copied: Vec<&str> = reports
         .iter()
-        .filter(|r| r.1 == Phase::Copy)
-        .filter_map(|r| r.2.as_deref())
+        .filter(|r| r.phase == Phase::Copy)
+        .filter_map(|r| r.table.as_deref())
         .fold(Vec::new(), |mut seen, table| {
             if seen.last() != Some(&table) {
                 seen.push(table);
@@ -73,42 +59,34 @@ fn koc_upgrade_reports_at_least_every_100_ms() {
             "settings"
         ]
     );
-    assert!(reports.windows(2).all(|w| w[0].3 <= w[1].3), "rows go back");
+    assert!(
+        reports.windows(2).all(|w| w[0].rows_done <= w[1].rows_done),
+        "rows go back"
+    );
     let messages_reports = reports
         .iter()
-        .filter(|r| r.2.as_deref() == Some("messages"))
+        .filter(|r| r.table.as_deref() == Some("messages"))
         .count();
     assert!(
         messages_reports > 3,
         "{messages_reports} reports during messages"
     );
 
-    let mut times = vec![(started, "start".to_owned())];
-    times.extend(
-        reports
-            .iter()
-            .map(|r| (r.0, format!("{:?} {:?} {}/{}", r.1, r.2, r.3, r.4))),
-    );
-    times.push((ended, "end".to_owned()));
-    let (gap, before) = times
-        .windows(2)
-        .map(|w| (w[1].0 - w[0].0, w[1].1.clone()))
-        .max_by_key(|(gap, _)| *gap)
-        .unwrap();
+    let (gap, at) = recorded.longest_gap();
+    let before = reports.get(at).map_or("end".to_owned(), |r| {
+        format!(
+            "{:?} {:?} {}/{}",
+            r.phase, r.table, r.rows_done, r.rows_total
+        )
+    });
     eprintln!(
         "{} reports over {:?} for {} messages; longest gap {gap:?}, before {before}",
         reports.len(),
-        ended - started,
+        recorded.ended - recorded.started,
         stats.messages
     );
     assert!(
         gap <= Duration::from_millis(100),
         "a gap of {gap:?} before {before}"
     );
-}
-
-fn settings_rows(path: &std::path::Path) -> u64 {
-    let db = olkit_dbmigrate::rusqlite::Connection::open(path).unwrap();
-    db.query_row("SELECT count(*) FROM settings", [], |r| r.get::<_, i64>(0))
-        .unwrap() as u64
 }

@@ -14,11 +14,13 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use olkit_dbmigrate::rusqlite::types::Value;
 use olkit_dbmigrate::rusqlite::{params, Connection, OpenFlags};
-use olkit_dbmigrate::{Control, Error, Progress};
+use olkit_dbmigrate::{
+    migrate, Control, Error, MigrateOptions, MigrationSet, Outcome, Phase, Progress,
+};
 
 pub mod koc;
 
@@ -118,6 +120,69 @@ pub fn index_names(db: &Connection) -> BTreeSet<String> {
 /// A progress callback that never cancels.
 pub fn go_on(_: &Progress<'_>) -> Control {
     Control::Continue
+}
+
+/// One progress report as the callback saw it, and when it came.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub at: Instant,
+    pub phase: Phase,
+    pub table: Option<String>,
+    pub from: u32,
+    pub rows_done: u64,
+    pub rows_total: u64,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+}
+
+/// A migration that kept every progress report.
+pub struct Recorded {
+    pub outcome: Outcome,
+    pub reports: Vec<Report>,
+    pub started: Instant,
+    pub ended: Instant,
+}
+
+/// Migrates `path` with the default options, keeping every report.
+pub fn migrate_recording(path: &Path, set: &MigrationSet) -> Recorded {
+    let mut reports = Vec::new();
+    let started = Instant::now();
+    let outcome = migrate(path, set, &MigrateOptions::default(), &mut |p| {
+        reports.push(Report {
+            at: Instant::now(),
+            phase: p.phase,
+            table: p.table.map(str::to_owned),
+            from: p.from_format,
+            rows_done: p.rows_done,
+            rows_total: p.rows_total,
+            bytes_done: p.bytes_done,
+            bytes_total: p.bytes_total,
+        });
+        Control::Continue
+    })
+    .unwrap();
+    Recorded {
+        outcome,
+        reports,
+        started,
+        ended: Instant::now(),
+    }
+}
+
+impl Recorded {
+    /// The longest time without a report, from the start to the end, and
+    /// the index of the report that ended it (`reports.len()`: the end).
+    pub fn longest_gap(&self) -> (Duration, usize) {
+        let mut times = vec![self.started];
+        times.extend(self.reports.iter().map(|r| r.at));
+        times.push(self.ended);
+        times
+            .windows(2)
+            .enumerate()
+            .map(|(i, w)| (w[1] - w[0], i))
+            .max()
+            .unwrap()
+    }
 }
 
 /// Runs `work` on a thread and panics if it takes longer than `limit`
