@@ -605,14 +605,12 @@ fn build_step(
 
     reporter.enter(Phase::Verify, None)?;
     let level = options.verify;
-    let checks: Vec<crate::Check> = step
+    let checks: Vec<&crate::Check> = step
         .checks
         .iter()
         .chain(set.checks_for(step.from + 1))
         .filter(|check| !check.full_only || level == Verify::Full)
-        .cloned()
         .collect();
-    let row_checks = step.row_checks.clone();
     // The file is finished: the integrity check reads it on a connection
     // and thread of its own while this connection checks keys, counts and
     // rules, and a third thread writes it back to the disk.
@@ -625,7 +623,7 @@ fn build_step(
         let result = std::thread::scope(|scope| {
             let integrity = scope.spawn(move || integrity_problems(&integrity_db, level));
             let synced = scope.spawn(|| files::sync_file(target));
-            let rest = verify_step(&db, target, &row_checks, &checks);
+            let rest = verify_step(&db, target, &step.row_checks, &checks);
             let integrity = join(integrity)
                 .map_err(|e| Error::sqlite(target, "checking integrity", e))
                 .and_then(|problems| match problems.first() {
@@ -678,7 +676,7 @@ fn verify_step(
     db: &Connection,
     target: &Path,
     row_checks: &[crate::set::RowCheck],
-    checks: &[crate::Check],
+    checks: &[&crate::Check],
 ) -> Result<Vec<TableRows>, Error> {
     let failed = |reason: String| Error::Verification {
         path: target.to_path_buf(),
