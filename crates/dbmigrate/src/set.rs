@@ -95,8 +95,7 @@ pub(crate) fn open_read_only(path: &Path) -> Result<Connection, Error> {
 
 /// How one table of the new database gets its rows.
 pub(crate) enum Copy {
-    /// Same table, same columns: `INSERT INTO main.t SELECT * FROM old.t`,
-    /// in rowid ranges.
+    /// Same table, same columns: `INSERT INTO main.t SELECT * FROM old.t`.
     Table(String),
     /// One `INSERT ... SELECT` statement, and the SQL counting its source rows.
     Sql {
@@ -200,7 +199,7 @@ impl Step {
     }
 
     /// A table that does not change: same name, same columns, rows copied
-    /// as they are (by rowid ranges) and counted afterwards.
+    /// as they are (one `INSERT ... SELECT *`) and counted afterwards.
     pub fn copy_table(mut self, table: impl Into<String>) -> Self {
         let table = table.into();
         self.row_checks.push(RowCheck {
