@@ -13,7 +13,7 @@
 
 mod support;
 
-use olkit_dbmigrate::rusqlite::{params, Connection};
+use olkit_dbmigrate::rusqlite::{params, Connection, Row};
 use olkit_dbmigrate::{check, koc, Verify};
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -468,6 +468,20 @@ fn bit(flags: i64, n: u32) -> i64 {
     (flags >> n) & 1
 }
 
+/// Every row `sql` returns, as `row` reads it.
+fn all<T>(
+    db: &Connection,
+    sql: &str,
+    row: impl FnMut(&Row<'_>) -> olkit_dbmigrate::rusqlite::Result<T>,
+) -> Vec<T> {
+    db.prepare(sql)
+        .unwrap()
+        .query_map([], row)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 fn check_migration(cache: &Cache) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cache.db");
@@ -498,15 +512,11 @@ fn check_migration(cache: &Cache) -> Result<(), TestCaseError> {
     let data_blobs: Vec<Option<i64>> = cache.attachments.iter().map(|a| blob_of(&a.data)).collect();
 
     type Blob = (i64, Vec<u8>, i64, Vec<u8>, String);
-    let blobs: Vec<Blob> = db
-        .prepare("SELECT id, sha256, size, data, typeof(data) FROM blobs ORDER BY id")
-        .unwrap()
-        .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let blobs: Vec<Blob> = all(
+        &db,
+        "SELECT id, sha256, size, data, typeof(data) FROM blobs ORDER BY id",
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    );
     let expected_blobs: Vec<Blob> = contents
         .iter()
         .enumerate()
@@ -524,22 +534,16 @@ fn check_migration(cache: &Cache) -> Result<(), TestCaseError> {
 
     // Folders.
     type FolderRow = (i64, Option<i64>, String, i64, String, Option<String>);
-    let folders: Vec<FolderRow> = db
-        .prepare("SELECT * FROM folders ORDER BY id")
-        .unwrap()
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let folders: Vec<FolderRow> = all(&db, "SELECT * FROM folders ORDER BY id", |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    });
     let expected_folders: Vec<FolderRow> = cache
         .folders
         .iter()
@@ -609,15 +613,9 @@ fn check_migration(cache: &Cache) -> Result<(), TestCaseError> {
 
     // Pending changes and settings, exactly as written.
     type PendingRow = (i64, Option<i64>, String, Option<Vec<u8>>, i64);
-    let pending: Vec<PendingRow> = db
-        .prepare("SELECT * FROM pending_changes ORDER BY id")
-        .unwrap()
-        .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let pending: Vec<PendingRow> = all(&db, "SELECT * FROM pending_changes ORDER BY id", |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    });
     let expected_pending: Vec<PendingRow> = cache
         .pending
         .iter()
@@ -632,13 +630,10 @@ fn check_migration(cache: &Cache) -> Result<(), TestCaseError> {
         })
         .collect();
     prop_assert_eq!(pending, expected_pending);
-    let settings: Vec<(String, Option<String>)> = db
-        .prepare("SELECT * FROM settings ORDER BY key")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let settings: Vec<(String, Option<String>)> =
+        all(&db, "SELECT * FROM settings ORDER BY key", |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        });
     prop_assert_eq!(&settings, &cache.settings);
     Ok(())
 }
