@@ -30,6 +30,11 @@
     missing_docs
 )]
 
+#[allow(dead_code, reason = "each bench uses a part of the helpers")]
+#[path = "../../../tests/rust/bench_support.rs"]
+mod bench_support;
+use bench_support::{env_number, median, verdict};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -213,24 +218,4 @@ fn child(db: &Path) {
 fn settle() {
     let status = Command::new("sync").status().expect("sync");
     assert!(status.success());
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
-}
-
-fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met {
-        "met"
-    } else {
-        "NOT met"
-    }
 }

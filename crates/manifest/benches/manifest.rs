@@ -23,6 +23,11 @@
     missing_docs
 )]
 
+#[allow(dead_code, reason = "each bench uses a part of the helpers")]
+#[path = "../../../tests/rust/bench_support.rs"]
+mod bench_support;
+use bench_support::median;
+
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::io::Write as _;
@@ -229,11 +234,6 @@ fn installed(rng: &mut Rng, packages: &[Generated]) -> Vec<InstalledProduct> {
             }
         })
         .collect()
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
 }
 
 /// Runs `f` `runs` times; the median time and the last result.

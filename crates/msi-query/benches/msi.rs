@@ -32,6 +32,11 @@
     missing_docs
 )]
 
+#[allow(dead_code, reason = "each bench uses a part of the helpers")]
+#[path = "../../../tests/rust/bench_support.rs"]
+mod bench_support;
+use bench_support::{env_number, median};
+
 use std::fs::File;
 use std::hint::black_box;
 use std::io::{BufWriter, Write};
@@ -122,13 +127,6 @@ fn main() {
     );
 }
 
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn require_tools() {
     for tool in ["msibuild", "msiinfo", "/usr/bin/python3"] {
         let found = Command::new(tool)
@@ -202,11 +200,6 @@ fn build_big_table(dir: &Path, rows: usize) -> PathBuf {
 
 fn file_mb(path: &Path) -> f64 {
     std::fs::metadata(path).unwrap().len() as f64 / 1e6
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
 }
 
 fn ms(d: Duration) -> String {

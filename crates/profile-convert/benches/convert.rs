@@ -39,6 +39,11 @@
 #[path = "../tests/support/profile_fixtures.rs"]
 mod profile_fixtures;
 
+#[allow(dead_code, reason = "each bench uses a part of the helpers")]
+#[path = "../../../tests/rust/bench_support.rs"]
+mod bench_support;
+use bench_support::{env_number, verdict};
+
 use std::time::{Duration, Instant};
 
 use olkit_profile_convert::{
@@ -356,19 +361,4 @@ fn bytes(seed: u32, len: usize) -> Vec<u8> {
             state as u8
         })
         .collect()
-}
-
-fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met {
-        "met"
-    } else {
-        "NOT met"
-    }
 }
